@@ -1,0 +1,55 @@
+# lenhub: `make run` starts the platform with demo data; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/lenhub
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test install browser lint typecheck migrations-check pytest pytest-sqlite pytest-postgres clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/lenhub migrate --no-input -v0
+	$(BIN)/lenhub demo
+	@echo "lenhub is starting on http://$(HOST):$(PORT)/"
+	$(BIN)/uvicorn lenhub.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+
+lint: install
+	$(BIN)/ruff check lenhub bench
+	$(BIN)/ruff format --check lenhub bench
+
+typecheck: install
+	$(BIN)/mypy lenhub
+
+migrations-check: install
+	LENHUB_DATA_DIR=$$(mktemp -d) $(BIN)/lenhub makemigrations --check --dry-run
+
+pytest-sqlite: install browser
+	LENHUB_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
+
+pytest-postgres: install browser
+	LENHUB_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
+	  $(BIN)/pytest -q -p no:cacheprovider
+
+test: lint typecheck migrations-check pytest-sqlite pytest-postgres
+
+clean:
+	rm -rf $(VENV) var
