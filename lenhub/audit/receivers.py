@@ -14,7 +14,11 @@ from lenhub.audit.services import audit_log
 def on_admin_act(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
     if not created:
         return
-    content_type: ContentType | None = instance.content_type
+    content_type = (
+        ContentType.objects.get_for_id(instance.content_type_id)
+        if instance.content_type_id
+        else None
+    )
     kind = f"{content_type.app_label}.{content_type.model}" if content_type else ""
     audit_log(
         action="admin." + {1: "added", 2: "changed", 3: "deleted"}.get(instance.action_flag, "act"),
