@@ -19,6 +19,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from django.utils import timezone
 
+from lenhub.accounts.countries import load_countries
 from lenhub.accounts.models import (
     Country,
     Organisation,
@@ -189,6 +190,7 @@ class World:
 
 
 def build_world() -> World:
+    load_countries(Country)  # transactional tests flush what the data migration loaded
     enlets = Network.objects.create(acronym="ENLETS", name="ENLETS")
     aquapol = Network.objects.create(acronym="AQUAPOL", name="AQUAPOL")
     core = Group.objects.create(network=enlets, name="Core Group", kind=GroupKind.CORE_GROUP)
