@@ -11,6 +11,7 @@ from lenhub.access.models import TLP
 from lenhub.access.policy import (
     ANONYMOUS,
     AudienceError,
+    Viewer,
     access_item,
     audience_intersection,
     can_view,
@@ -29,7 +30,7 @@ from lenhub.conftest import World
 from lenhub.dissemination.models import News
 
 
-def _viewer(world: World, persona: str):  # type: ignore[no-untyped-def]
+def _viewer(world: World, persona: str) -> Viewer:
     if persona == "anonymous":
         return ANONYMOUS
     return viewer_for_user(world.people[persona], mfa_verified=world.secrets[persona] is not None)
