@@ -33,14 +33,19 @@ def load_key() -> bytes:
         return bytes.fromhex(from_env)
     path = _key_path()
     if not path.exists():
+        # Write the key under a private name, then link it into place: the key file
+        # appears complete or not at all, so a concurrent first use never reads it empty.
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return bytes.fromhex(path.read_text().strip())
 
 
