@@ -1,0 +1,278 @@
+"""Security headers and asset hygiene on every page, anonymous and signed in.
+
+One sweep requests every GET page of the site as the person it is meant for (and the
+protected ones also as someone it is not for) and checks every response: a strict
+Content-Security-Policy, clickjacking, MIME sniffing and referrer headers, no cache
+keeping a signed-in response, and no HTML pulling assets from another host or relying on
+inline code the policy would block. A second test makes sure the sweep keeps covering
+every page the URL configuration has.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.core import mail
+from django.test import Client
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+
+from lenhub.accounts.tokens import token_create
+from lenhub.conftest import PASSWORD, World, client_sign_in
+from lenhub.core.tests.security import cache_control_problems, header_problems, html_problems
+from lenhub.dissemination.services import news_publish
+
+pytestmark = pytest.mark.django_db
+
+HOST = "testserver"
+
+
+@dataclass(frozen=True)
+class Page:
+    who: str  # "anonymous", "signing_in" (password given, second factor not yet) or a person
+    path: str  # may name values only known at run time: {public_news}, {reset_key}, ...
+    status: int
+
+
+PAGES = [
+    # --- public pages and the entrance ---
+    Page("anonymous", "/", 200),
+    Page("anonymous", "/news/", 200),
+    Page("anonymous", "/news/{public_news}/", 200),
+    Page("anonymous", "/news/{lea_news}/", 404),
+    Page("anonymous", "/no-such-page/", 404),
+    Page("anonymous", "/accounts/login/", 200),
+    Page("anonymous", "/accounts/signup/", 200),
+    Page("anonymous", "/accounts/password/reset/", 200),
+    Page("anonymous", "/accounts/password/reset/done/", 200),
+    Page("anonymous", "/accounts/password/reset/key/{reset_key}/", 302),
+    Page("anonymous", "/accounts/password/reset/key/{reset_uid}-set-password/", 200),
+    Page("anonymous", "/accounts/password/reset/key/done/", 200),
+    Page("anonymous", "/accounts/confirm-email/", 200),
+    Page("anonymous", "/accounts/confirm-email/{confirm_key}/", 200),
+    Page("anonymous", "/accounts/inactive/", 200),
+    Page("anonymous", "/accounts/login/code/confirm/", 302),
+    Page("anonymous", "/i18n/setlang/", 302),
+    # --- probes and the API answer with the same headers ---
+    Page("anonymous", "/healthz", 200),
+    Page("anonymous", "/readyz", 200),
+    Page("anonymous", "/api/v1/openapi.json", 200),
+    Page("anonymous", "/api/v1/no-such-endpoint", 404),
+    Page("lea_pl", "/api/v1/openapi.json", 200),
+    # --- protected pages, anonymous: sent to sign in ---
+    Page("anonymous", "/dashboard/", 302),
+    Page("anonymous", "/profile/", 302),
+    Page("anonymous", "/profile/sign-out-everywhere/", 302),
+    Page("anonymous", "/profile/tokens/", 302),
+    Page("anonymous", "/profile/tokens/{token}/revoke/", 302),
+    Page("anonymous", "/vetting/", 302),
+    Page("anonymous", "/vetting/{queued}/", 302),
+    Page("anonymous", "/audit/", 302),
+    Page("anonymous", "/accounts/email/", 302),
+    Page("anonymous", "/accounts/password/change/", 302),
+    Page("anonymous", "/accounts/2fa/", 302),
+    Page("anonymous", "/accounts/2fa/authenticate/", 302),
+    Page("anonymous", "/admin/", 302),
+    Page("anonymous", "/admin/login/", 302),
+    # --- half-way through signing in ---
+    Page("signing_in", "/accounts/2fa/authenticate/", 200),
+    Page("signing_in", "/dashboard/", 302),
+    # --- a vetted LEA officer ---
+    Page("lea_pl", "/", 200),
+    Page("lea_pl", "/dashboard/", 200),
+    Page("lea_pl", "/profile/", 200),
+    Page("lea_pl", "/profile/sign-out-everywhere/", 405),
+    Page("lea_pl", "/profile/tokens/", 200),
+    Page("lea_pl", "/profile/tokens/{token}/revoke/", 405),
+    Page("lea_pl", "/news/", 200),
+    Page("lea_pl", "/news/{lea_news}/", 200),
+    Page("lea_pl", "/vetting/", 403),
+    Page("lea_pl", "/audit/", 404),
+    Page("lea_pl", "/accounts/email/", 200),
+    Page("lea_pl", "/accounts/password/change/", 200),
+    Page("lea_pl", "/accounts/password/set/", 302),
+    Page("lea_pl", "/accounts/logout/", 200),
+    Page("lea_pl", "/accounts/reauthenticate/", 200),
+    Page("lea_pl", "/accounts/reauthenticate/code/", 200),
+    Page("lea_pl", "/accounts/reauthenticate/code/confirm/", 302),
+    Page("lea_pl", "/accounts/2fa/", 200),
+    Page("lea_pl", "/accounts/2fa/reauthenticate/", 200),
+    Page("lea_pl", "/accounts/2fa/totp/activate/", 302),
+    Page("lea_pl", "/accounts/2fa/totp/deactivate/", 200),
+    Page("lea_pl", "/accounts/2fa/recovery-codes/", 200),
+    Page("lea_pl", "/accounts/2fa/recovery-codes/generate/", 200),
+    Page("lea_pl", "/accounts/2fa/recovery-codes/download/", 200),
+    Page("lea_pl", "/accounts/2fa/webauthn/", 200),
+    Page("lea_pl", "/accounts/2fa/webauthn/add/", 200),
+    Page("lea_pl", "/accounts/2fa/webauthn/reauthenticate/", 302),
+    Page("lea_pl", "/accounts/2fa/webauthn/keys/{missing}/edit/", 404),
+    Page("lea_pl", "/accounts/2fa/webauthn/keys/{missing}/remove/", 404),
+    Page("lea_pl", "/admin/", 302),
+    Page("lea_pl", "/admin/login/", 403),
+    # --- vetting, audit and administration roles ---
+    Page("secretariat", "/vetting/", 200),
+    Page("secretariat", "/vetting/{queued}/", 405),
+    Page("auditor", "/audit/", 200),
+    Page("auditor", "/audit/?verify=1", 200),
+    Page("operator", "/admin/", 200),
+    Page("operator", "/admin/accounts/", 200),
+    Page("operator", "/admin/accounts/organisation/", 200),
+    Page("operator", "/admin/accounts/organisation/add/", 200),
+    Page("operator", "/admin/accounts/organisation/{organisation}/change/", 200),
+    Page("operator", "/admin/mfa/authenticator/", 200),
+    # --- registered, no second factor yet ---
+    Page("registered", "/dashboard/", 200),
+    Page("registered", "/accounts/2fa/totp/activate/", 200),
+]
+
+SIGNED_IN = {page.who for page in PAGES} - {"anonymous", "signing_in"}
+# These confirm their password once more after signing in, as the pages managing second
+# factors ask, so that those pages render instead of redirecting.
+REAUTHENTICATED = {"lea_pl", "registered"}
+
+
+def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
+    """Sign everybody in and create what the parameterised paths point to."""
+    author = world.people["secretariat"]
+    public = news_publish(title="Public", body="b", audience=["public"], tlp="CLEAR", author=author)
+    lea = news_publish(title="LEA", body="b", audience=["lea"], tlp="GREEN", author=author)
+    values = {
+        "public_news": str(public.pk),
+        "lea_news": str(lea.pk),
+        "queued": str(world.people["unvetted_mfa"].pk),
+        "organisation": str(world.police_pl.pk),
+        "missing": "999999",  # no security key has this id
+    }
+    RecoveryCodes.activate(world.people["lea_pl"])
+    token = token_create(user=world.people["lea_pl"], name="script", scopes=["news:read"])
+    values["token"] = token.token.key_id
+
+    anonymous = Client()
+    # A password reset, through the form and the email it sends.
+    response = anonymous.post("/accounts/password/reset/", {"email": "lone@policja.pl.test"})
+    assert response.status_code == 302
+    reset = re.search(r"/accounts/password/reset/key/(\w+)-([^/\s]+)/", str(mail.outbox[-1].body))
+    assert reset, mail.outbox[-1].body
+    values["reset_uid"], values["reset_key"] = reset.group(1), f"{reset.group(1)}-{reset.group(2)}"
+    # A registration, through the form, up to the confirmation link it emails.
+    response = Client().post(
+        "/accounts/signup/",
+        {
+            "email": "newcomer@uni.be.test",
+            "display_name": "Newcomer",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    confirm = re.search(r"/accounts/confirm-email/([^/\s]+)/", str(mail.outbox[-1].body))
+    assert confirm, mail.outbox[-1].body
+    values["confirm_key"] = confirm.group(1)
+
+    clients = {"anonymous": anonymous}
+    for who in sorted(SIGNED_IN):
+        clients[who] = Client()
+        client_sign_in(clients[who], world.people[who].email, world.secrets[who])
+        if who in REAUTHENTICATED:
+            response = clients[who].post("/accounts/reauthenticate/", {"password": PASSWORD})
+            assert response.status_code == 302, response.content[:500]
+    clients["signing_in"] = Client()
+    response = clients["signing_in"].post(
+        "/accounts/login/", {"login": world.people["lea_de"].email, "password": PASSWORD}
+    )
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    return clients, values
+
+
+def _sweep(clients: dict[str, Client], values: dict[str, str], pages: list[Page]) -> list[str]:
+    problems: list[str] = []
+    for page in pages:
+        path = page.path.format(**values)
+        response = clients[page.who].get(path)
+        where = f"{page.who} GET {path} ({response.status_code})"
+        if response.status_code != page.status:
+            problems.append(f"{where}: expected {page.status}")
+        found = header_problems(response.headers)
+        if page.who in SIGNED_IN:
+            found += cache_control_problems(response.headers)
+        if response.headers.get("Content-Type", "").startswith("text/html") and response.content:
+            found += html_problems(response.content.decode(), HOST)
+        problems += [f"{where}: {problem}" for problem in found]
+    return problems
+
+
+def test_every_page_sends_the_security_headers(world: World) -> None:
+    """Every page, whoever asks and whatever the outcome (200, redirect, 403, 404, 405):
+    strict CSP, X-Frame-Options DENY, nosniff, a referrer policy; signed-in responses are
+    never stored by a cache; HTML pulls nothing from another host and has no inline code."""
+    clients, values = _prepare(world)
+    problems = _sweep(clients, values, PAGES)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_sweep_notices_a_weakened_configuration(world: World, settings: Any) -> None:
+    """Mutation check: with inline scripts allowed, framing by the same origin, no
+    referrer policy and no private-cache middleware, the sweep reports each of them."""
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["script-src"].append("'unsafe-inline'")
+    policy["DIRECTIVES"]["frame-ancestors"] = ["'self'"]
+    settings.CONTENT_SECURITY_POLICY = policy
+    settings.X_FRAME_OPTIONS = "SAMEORIGIN"
+    settings.SECURE_REFERRER_POLICY = None
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if not m.endswith("PrivateCacheMiddleware")
+    ]
+    clients = {"anonymous": Client(), "lea_pl": Client()}
+    client_sign_in(clients["lea_pl"], world.people["lea_pl"].email, world.secrets["lea_pl"])
+    pages = [Page("anonymous", "/", 200), Page("lea_pl", "/dashboard/", 200)]
+
+    report = "\n".join(_sweep(clients, {}, pages))
+
+    for expected in (
+        "anonymous GET / (200): CSP script-src allows [\"'unsafe-inline'\"]",
+        "anonymous GET / (200): CSP frame-ancestors is [\"'self'\"]",
+        "anonymous GET / (200): X-Frame-Options is 'SAMEORIGIN'",
+        "anonymous GET / (200): Referrer-Policy is None",
+        "lea_pl GET /dashboard/ (200): Cache-Control",
+    ):
+        assert expected in report, report
+    html = '<link href="https://cdn.example.com/x.css"><script>alert(1)</script><p style="x">'
+    assert len(html_problems(html, HOST)) == 3
+    assert html_problems('<script type="application/json">{"a": 1}</script>', HOST) == []
+
+
+# Applications whose pages count as one: the sweep visits a few of each.
+NAMESPACES = {"admin", "api_v1"}
+
+
+def _named_patterns(patterns: list[URLPattern | URLResolver]) -> list[str]:
+    found: list[str] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in NAMESPACES:
+                found.append(pattern.namespace)
+            else:
+                found += _named_patterns(pattern.url_patterns)
+        elif pattern.name:
+            found.append(pattern.name)
+    return found
+
+
+def test_the_sweep_covers_every_page() -> None:
+    """A page added to the URL configuration without a place in the sweep fails here."""
+    sample = {"public_news": "1", "lea_news": "1", "queued": "1", "organisation": "1"}
+    sample |= {"confirm_key": "key", "token": "key", "missing": "1"}
+    sample |= {"reset_key": "1-key", "reset_uid": "1"}
+    covered: set[str] = set()
+    for page in PAGES:
+        try:
+            match = resolve(page.path.format(**sample).split("?")[0])
+        except Resolver404:
+            continue
+        covered.add(match.namespace if match.namespace in NAMESPACES else match.url_name or "")
+    names = set(_named_patterns(get_resolver().url_patterns))
+    assert names - covered == set(), f"pages missing from the sweep: {names - covered}"
