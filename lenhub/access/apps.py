@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
     name = "lenhub.access"
     label = "access"
-    verbose_name = "Access policy"
+    verbose_name = _("Access policy")

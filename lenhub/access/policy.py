@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 
 from lenhub.access.models import TLP, Restricted
 
@@ -64,9 +65,9 @@ def normalize_audience(atoms: Iterable[str]) -> frozenset[str]:
     result = frozenset(a.strip() for a in atoms if a and a.strip())
     for atom in result:
         if not _ATOM.match(atom):
-            raise AudienceError(f"Unknown audience condition: {atom!r}")
+            raise AudienceError(gettext("Unknown audience condition: %(atom)r") % {"atom": atom})
     if not result:
-        raise AudienceError("An audience needs at least one condition.")
+        raise AudienceError(gettext("An audience needs at least one condition."))
     if len(result) > 1:
         result = result - {PUBLIC}
     if len(result) > 1:
@@ -102,16 +103,17 @@ def validate_audience_for_label(audience: Iterable[str], tlp: str) -> frozenset[
     """Check the combination rules of DESIGN §2 and return the canonical audience."""
     atoms = normalize_audience(audience)
     if tlp not in TLP_ORDER:
-        raise AudienceError(f"Unknown TLP label: {tlp!r}")
+        raise AudienceError(gettext("Unknown TLP label: %(label)r") % {"label": tlp})
     if tlp != TLP.CLEAR and PUBLIC in atoms:
-        raise AudienceError(f"{tlp_label(tlp)} can never be public.")
+        raise AudienceError(gettext("%(label)s can never be public.") % {"label": tlp_label(tlp)})
     scoped = any(a.startswith(("network:", "group:")) or a == PARTICIPANTS for a in atoms)
     if tlp in (TLP.AMBER, TLP.AMBER_STRICT) and not scoped:
         raise AudienceError(
-            f"{tlp_label(tlp)} needs a network, a group or named participants as audience."
+            gettext("%(label)s needs a network, a group or named participants as audience.")
+            % {"label": tlp_label(tlp)}
         )
     if tlp == TLP.RED and PARTICIPANTS not in atoms:
-        raise AudienceError("TLP:RED needs named participants as audience.")
+        raise AudienceError(gettext("TLP:RED needs named participants as audience."))
     return atoms
 
 
@@ -121,7 +123,7 @@ def validate_audience_for_label(audience: Iterable[str], tlp: str) -> frozenset[
 def tlp_label(tlp: str) -> str:
     """The label as it is shown everywhere: ``TLP:AMBER`` (uppercase, never translated)."""
     if tlp not in TLP_ORDER:
-        raise AudienceError(f"Unknown TLP label: {tlp!r}")
+        raise AudienceError(gettext("Unknown TLP label: %(label)r") % {"label": tlp})
     return f"TLP:{tlp}"
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from lenhub.access.models import TLP, AudienceKey, Restricted
 from lenhub.access.policy import (
@@ -56,19 +57,21 @@ def restricted_set_audience(
     lowering the label then needs ``may_widen``.
     """
     if item.pk is None:
-        raise AudienceError("Save the item before giving it an audience.")
+        raise AudienceError(gettext("Save the item before giving it an audience."))
     own = validate_audience_for_label(audience, tlp)
     container = item.access_container()
     effective = own
     if container is not None:
         effective = audience_intersection(own, item_audience(container))
         if TLP_ORDER[container.tlp] > TLP_ORDER[tlp]:
-            raise AudienceError("An item's label cannot be lower than its container's.")
+            raise AudienceError(gettext("An item's label cannot be lower than its container's."))
     validate_audience_for_label(effective, tlp)
     old = item_audience(item)
     widening = bool(old) and (is_wider(effective, old) or TLP_ORDER[tlp] < TLP_ORDER[item.tlp])
     if published and widening and (actor is None or not may_widen(actor=actor)):
-        raise PermissionDenied("Widening an audience or lowering a label needs its own right.")
+        raise PermissionDenied(
+            gettext("Widening an audience or lowering a label needs its own right.")
+        )
     keys = [AudienceKey.objects.get_or_create(key=atom)[0] for atom in sorted(effective)]
     previous_tlp = item.tlp
     item.tlp = tlp
@@ -96,15 +99,17 @@ def restricted_add_participant(*, item: Restricted, person: User, actor: User) -
     from lenhub.accounts.selectors import vetting_current
 
     if PARTICIPANTS not in item_audience(item):
-        raise AudienceError("This item is not shared with named participants.")
+        raise AudienceError(gettext("This item is not shared with named participants."))
     vetting = vetting_current(user=person)
     if vetting is None:
-        raise AudienceError("Only vetted accounts can be named as participants.")
+        raise AudienceError(gettext("Only vetted accounts can be named as participants."))
     if effective_tlp(item) == TLP.AMBER_STRICT and (
         item.originator_organisation_id is None
         or vetting.organisation_id != item.originator_organisation_id
     ):
-        raise AudienceError("TLP:AMBER+STRICT items stay within the originator's organisation.")
+        raise AudienceError(
+            gettext("TLP:AMBER+STRICT items stay within the originator's organisation.")
+        )
     item.participants.add(person)
     audit_log(
         action="access.participant_added",

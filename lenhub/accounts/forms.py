@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from lenhub.accounts.models import Organisation, User
@@ -53,3 +54,29 @@ class VettingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed when the address does not match a domain of the organisation."),
     )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What the token is for, e.g. 'reporting script'."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"), widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, initial=90, help_text=_("At most one year.")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        from lenhub.accounts.tokens import SCOPES
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [  # type: ignore[attr-defined]
+            (name, f"{name}: {text}") for name, text in sorted(SCOPES.items())
+        ]
+        self.fields["days"].max_value = settings.TOKEN_MAX_DAYS  # type: ignore[attr-defined]
+        self.fields["days"].validators.append(MaxValueValidator(settings.TOKEN_MAX_DAYS))

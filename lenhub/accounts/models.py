@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,7 +28,9 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
-        return self.name
+        # The names are stored in English; lenhub.accounts.countries marks them for
+        # translation.
+        return gettext(self.name)
 
 
 class OrganisationKind(models.TextChoices):
@@ -269,3 +272,31 @@ class Vetting(models.Model):
 
 def vetting_valid_days() -> int:
     return int(settings.VETTING_VALID_DAYS)
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API. It acts with its owner's rights at the time
+    of each request, limited to its scopes; only a hash of its secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    auth_epoch = models.PositiveIntegerField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("personal access token")
+        verbose_name_plural = _("personal access tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} (lh_{self.key_id}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from lenhub.accounts.models import Role, RoleAssignment, User, Vetting
@@ -75,7 +76,20 @@ def vetting_queue(*, vetter: Any) -> QuerySet[User]:
     if not roles.filter(role=Role.SECRETARIAT).exists():
         countries = roles.filter(role=Role.NATIONAL_CONTACT).values("country_id")
         people = people.filter(organisation__country_id__in=countries)
-    current = Vetting.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).values(
-        "user_id"
+    # "In force" as in ``vetting_current``: for the current organisation and its current kind.
+    current = Vetting.objects.filter(
+        user_id=OuterRef("pk"),
+        organisation_id=OuterRef("organisation_id"),
+        organisation_kind=OuterRef("organisation__kind"),
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
     )
-    return people.exclude(pk__in=current).select_related("organisation", "organisation__country")
+    verified = EmailAddress.objects.filter(
+        user_id=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    return (
+        people.exclude(Exists(current))
+        .annotate(email_verified=Exists(verified))
+        .order_by("-email_verified", "date_joined", "pk")
+        .select_related("organisation", "organisation__country")
+    )

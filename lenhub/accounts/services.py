@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lenhub.accounts.models import (
     Country,
@@ -52,24 +53,31 @@ def vetting_grant(*, subject: User, vetter: User, reason: str = "") -> Vetting:
     The address must match a domain of the organisation, or the vetter gives a reason
     for the override. Valid for ``LENHUB_VETTING_VALID_DAYS`` days.
     """
-    subject = User.objects.select_for_update().select_related("organisation").get(pk=subject.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join.
+    subject = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=subject.pk)
+    )
     if subject.pk == vetter.pk:
-        raise PermissionDenied("Nobody vets themselves.")
+        raise PermissionDenied(gettext("Nobody vets themselves."))
     if not may_vet(vetter=vetter, subject=subject):
-        raise PermissionDenied("You may not vet this person.")
+        raise PermissionDenied(gettext("You may not vet this person."))
     organisation = subject.organisation
     if organisation is None:
-        raise ValidationError("The person has not named an organisation.")
+        raise ValidationError(gettext("The person has not named an organisation."))
     if not EmailAddress.objects.filter(user=subject, email__iexact=subject.email, verified=True):
-        raise ValidationError("The person has not verified their email address.")
+        raise ValidationError(gettext("The person has not verified their email address."))
     reason = reason.strip()
     if email_matches_organisation(subject.email, organisation):
         basis = VettingBasis.DOMAIN_MATCH
     else:
         if len(reason) < MIN_OVERRIDE_REASON:
             raise ValidationError(
-                "The email address does not match a domain of the organisation: "
-                "give a reason for the override."
+                gettext(
+                    "The email address does not match a domain of the organisation: "
+                    "give a reason for the override."
+                )
             )
         basis = VettingBasis.OVERRIDE
     now = timezone.now()
@@ -178,7 +186,7 @@ def role_grant(
 
         network_id = Group.objects.values_list("network_id", flat=True).get(pk=group_id)
     if not _may_grant(actor=actor, role=role, network_id=network_id):
-        raise PermissionDenied("You may not grant this role.")
+        raise PermissionDenied(gettext("You may not grant this role."))
     assignment, _ = RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
@@ -205,7 +213,7 @@ def role_grant(
 @transaction.atomic
 def role_revoke(*, assignment: RoleAssignment, actor: User | None) -> None:
     if not _may_grant(actor=actor, role=assignment.role, network_id=assignment.network_id):
-        raise PermissionDenied("You may not revoke this role.")
+        raise PermissionDenied(gettext("You may not revoke this role."))
     audit_log(
         action="role.revoked",
         actor=actor,

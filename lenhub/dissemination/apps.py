@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DisseminationConfig(AppConfig):
     name = "lenhub.dissemination"
     label = "dissemination"
-    verbose_name = "Dissemination"
+    verbose_name = _("Dissemination")

@@ -125,8 +125,23 @@ class Case:
 
 Fetch = Callable[[str, str], tuple[int, str]]  # (persona, path) -> (status, body)
 
-SURFACES = ["detail", "list", "home", "dashboard", "audit", "vetting"]
+SURFACES = [
+    "detail",
+    "list",
+    "home",
+    "dashboard",
+    "audit",
+    "vetting",
+    "api_detail",
+    "api_list",
+    "token_detail",
+    "token_list",
+]
 STAFF_PAGES = {"audit": {"auditor"}, "vetting": {"nc_pl", "secretariat"}}
+# People whose tokens do not act: never vetted, or vetting lapsed; the anonymous visitor
+# presents a made-up token. Their token requests are refused outright.
+TOKEN_REFUSED = {"anonymous", "registered", "unvetted_mfa", "expired"}
+TOKEN = "token:"  # path prefix: make the request with the persona's access token
 
 
 def run_matrix(fetch: Fetch, items: dict[str, Item], surfaces: list[str] = SURFACES) -> list[Case]:
@@ -143,11 +158,17 @@ def run_matrix(fetch: Fetch, items: dict[str, Item], surfaces: list[str] = SURFA
                     "dashboard": "/dashboard/",
                     "audit": "/audit/",
                     "vetting": "/vetting/",
+                    "api_detail": f"/api/v1/news/{item.news.pk}",
+                    "api_list": "/api/v1/news?limit=100",
+                    "token_detail": f"{TOKEN}/api/v1/news/{item.news.pk}",
+                    "token_list": f"{TOKEN}/api/v1/news?limit=100",
                 }[surface]
                 status, body = fetch(persona, path)
                 seen = item.canary in body
                 label_shown = True
-                if surface == "detail":
+                if surface.startswith("token_") and persona in TOKEN_REFUSED:
+                    ok = status == 401 and not seen
+                elif surface in ("detail", "api_detail", "token_detail"):
                     ok = (status == 200 and seen) if allowed else (status == 404 and not seen)
                     if allowed:
                         label_shown = f"TLP:{item.tlp}" in body
@@ -183,10 +204,12 @@ def summarise(cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
-def expected_reads_audited(items: dict[str, Item]) -> int:
-    """Detail views of AMBER and RED items by allowed readers: each must be audited."""
-    return sum(len(EXPECTED[name]) for name, item in items.items() if item.tlp not in
-               ("CLEAR", "GREEN"))  # fmt: skip
+def expected_reads_audited(items: dict[str, Item], surfaces: list[str] = SURFACES) -> int:
+    """Detail reads (page, API by session, API by token) of AMBER and RED items by
+    allowed readers: each must be audited."""
+    details = len([s for s in surfaces if s in ("detail", "api_detail", "token_detail")])
+    return details * sum(len(EXPECTED[name]) for name, item in items.items() if item.tlp not in
+                         ("CLEAR", "GREEN"))  # fmt: skip
 
 
 def persona_user(world: World, persona: str) -> Any:

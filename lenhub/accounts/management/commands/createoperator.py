@@ -42,8 +42,10 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         with transaction.atomic():
-            user = User.objects.create_user(
-                email, password, display_name=options["display_name"], is_staff=True
+            # Staff and superuser: the technical admin needs model permissions; the
+            # access policy never consults either flag.
+            user = User.objects.create_superuser(
+                email, password, display_name=options["display_name"]
             )
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             role_grant(user=user, role=Role.OPERATOR, actor=None)
