@@ -8,15 +8,18 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lenhub
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+# Offline installs: make install PIP_OPTS="--no-index --find-links wheelhouse"
+PIP_OPTS ?=
+WHEELHOUSE ?= wheelhouse
 
-.PHONY: run test install browser lint typecheck migrations-check pytest pytest-sqlite pytest-postgres clean
+.PHONY: run test install browser wheelhouse messages lint typecheck migrations-check pytest pytest-sqlite pytest-postgres clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet $(PIP_OPTS) --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PIP_OPTS) -e '.[dev]'
 	touch $(STAMP)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
@@ -50,6 +53,23 @@ pytest-postgres: install browser
 	  $(BIN)/pytest -q -p no:cacheprovider
 
 test: lint typecheck migrations-check pytest-sqlite pytest-postgres
+
+# Every Python package lenhub and its tests need, as wheels, for an air-gapped install
+# (docs/air-gapped.md).
+wheelhouse: install
+	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
+	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) pip setuptools wheel '.[dev]'
+	@ls $(WHEELHOUSE) | wc -l | xargs echo "wheels in $(WHEELHOUSE)/:"
+
+# After changing user-facing strings: extract them into the catalogues, translate every
+# new entry in lenhub/locale/{fr,de}/LC_MESSAGES/django.po, then run this again to compile
+# the .mo files (committed, so no gettext is needed at run time). Needs GNU gettext;
+# lenhub/core/tests/test_i18n.py fails while a catalogue is incomplete or stale.
+messages: install
+	cd lenhub && export LENHUB_DATA_DIR=$$(mktemp -d) && \
+	  ../$(BIN)/lenhub makemessages -l fr -l de --no-location --no-obsolete \
+	    --ignore tests --ignore testing --ignore static && \
+	  ../$(BIN)/lenhub compilemessages
 
 clean:
 	rm -rf $(VENV) var

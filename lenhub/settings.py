@@ -50,9 +50,18 @@ def _local_secret(filename: str, nbytes: int = 48) -> str:
     SECRETS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = SECRETS_DIR / filename
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(nbytes))
+        # Written under a private name and linked into place, so that processes starting
+        # together never read a half-written secret; the first link wins.
+        draft = path.with_name(f".{filename}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(nbytes))
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -77,12 +86,14 @@ INSTALLED_APPS = [
     "lenhub.accounts",
     "lenhub.networks",
     "lenhub.dissemination",
+    "lenhub.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's security-key list page loads it
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -92,6 +103,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lenhub.core.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -100,8 +112,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "lenhub.accounts.middleware.SessionGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after MessageMiddleware: it tells the person why their session ended
+    "lenhub.accounts.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "lenhub.access.middleware.PrivateCacheMiddleware",
@@ -228,7 +241,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 MFA_ADAPTER = "lenhub.accounts.adapter.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP) or a security key (WebAuthn), with recovery
+# codes as the fallback. Security keys are a second factor only: no passwordless sign-in
+# and no passkey sign-up. The WebAuthn relying-party id is the host the request came to
+# (validated by ALLOWED_HOSTS); browsers need https, or http://localhost in development
+# (an IP address such as 127.0.0.1 cannot be a relying-party id).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 MFA_TOTP_ISSUER = env("LENHUB_TOTP_ISSUER", "lenhub")
 MFA_RATE_LIMITS = {"authenticate": "5/m/key"}
 
@@ -242,11 +263,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "lenhub_session"
+# Flash messages stay on the server (they may name people), not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_NAME = "lenhub_csrf"
 CSRF_COOKIE_HTTPONLY = True
 
 # Vetting lasts this many days unless re-confirmed.
 VETTING_VALID_DAYS = env_int("LENHUB_VETTING_VALID_DAYS", 365)
+TOKEN_MAX_DAYS = env_int("LENHUB_TOKEN_MAX_DAYS", 365)
 
 # --- security headers -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -277,6 +301,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("LENHUB_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_NAME = "__Host-lenhub_session"
     CSRF_COOKIE_NAME = "__Host-lenhub_csrf"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- audit ----------------------------------------------------------------------------
 # The chain key and the head checkpoints live outside the database.
@@ -327,10 +353,31 @@ USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 
+# Logs go to standard output, one JSON object per line (LENHUB_LOG_FORMAT=text for
+# people reading a terminal), each carrying the request id of the request it belongs to.
+LOG_FORMAT = env("LENHUB_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "lenhub.core.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LENHUB_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "lenhub.access": {"level": env("LENHUB_ACCESS_LOG_LEVEL", "INFO")},
+    },
 }

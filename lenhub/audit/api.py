@@ -12,6 +12,7 @@ from lenhub.accounts.models import Role
 from lenhub.accounts.selectors import user_has_role
 from lenhub.api.auth import Principal, principal
 from lenhub.api.errors import COMMON, documented
+from lenhub.api.filters import instant
 from lenhub.api.pagination import Page, PageParams, paginate
 from lenhub.audit.models import AuditEntry
 from lenhub.audit.services import audit_log, audit_verify
@@ -66,7 +67,7 @@ def entries(
     if filters.actor:
         rows = rows.filter(actor=filters.actor)
     if filters.since:
-        rows = rows.filter(created_at__gte=filters.since)
+        rows = rows.filter(created_at__gte=instant(filters.since))
     return paginate(rows, page, EntryOut.model_validate)
 
 

@@ -11,14 +11,15 @@ from django.views.decorators.http import require_POST
 
 from lenhub.access.policy import session_is_mfa_verified, viewer_for_request
 from lenhub.accounts import selectors as accounts
-from lenhub.accounts.forms import ProfileForm, VettingForm
-from lenhub.accounts.models import Role, User
+from lenhub.accounts.forms import ProfileForm, TokenForm, VettingForm
+from lenhub.accounts.models import AccessToken, Role, User
 from lenhub.accounts.services import (
     email_matches_organisation,
     user_change_organisation,
     user_sign_out_everywhere,
     vetting_grant,
 )
+from lenhub.accounts.tokens import token_create, token_may_be_held, token_revoke
 from lenhub.audit.models import AuditEntry
 from lenhub.audit.services import audit_log, audit_verify
 from lenhub.dissemination.selectors import news_visible
@@ -59,6 +60,47 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile was saved."))
         return redirect("profile")
     return render(request, "core/profile.html", {"form": form})
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """Personal access tokens: created here in a session signed in with a second factor;
+    the secret is shown once, in this response only."""
+    user: User = request.user  # type: ignore[assignment]
+    allowed = session_is_mfa_verified(request) and token_may_be_held(user=user)
+    form = TokenForm(request.POST or None) if allowed else None
+    created = None
+    if allowed and request.method == "POST" and form is not None and form.is_valid():
+        try:
+            created = token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["days"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error)  # type: ignore[arg-type]
+        else:
+            form = TokenForm()
+    context = {
+        "allowed": allowed,
+        "form": form,
+        "created": created,
+        "tokens": AccessToken.objects.filter(user=user),
+    }
+    return render(request, "core/tokens.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    token = AccessToken.objects.filter(user=user, key_id=key_id).first()
+    if token is None:
+        raise Http404
+    if token_revoke(token=token, actor=user):
+        messages.success(request, _("The token %(name)s was revoked.") % {"name": token.name})
+    return redirect("tokens")
 
 
 @login_required

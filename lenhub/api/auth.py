@@ -1,0 +1,96 @@
+"""Who is calling: a bearer token, a signed-in browser session, or nobody.
+
+Every operation runs with a ``Principal`` in ``request.auth``. A request that presents a
+token but a bad one is refused (never quietly served as anonymous). Session callers must
+send the CSRF token on unsafe methods; token callers carry no ambient authority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+from ninja.utils import check_csrf
+
+from lenhub.access.policy import (
+    ANONYMOUS,
+    Viewer,
+    session_is_mfa_verified,
+    viewer_for_request,
+    viewer_for_user,
+)
+from lenhub.accounts.models import AccessToken, User
+from lenhub.accounts.selectors import user_has_mfa
+from lenhub.accounts.tokens import TokenError, token_authenticate
+from lenhub.api.errors import ApiError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# For operations that also answer anonymous callers (with public items only).
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{"ApiAuth": []}, {}]}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User | None
+    viewer: Viewer
+    token: AccessToken | None = None
+    mfa: bool = False  # signed in with a second factor (session) or owner has one (token)
+
+    def __bool__(self) -> bool:  # ninja treats a falsy result as "not authenticated"
+        return True
+
+
+class ApiAuth(HttpBearer):
+    """Bearer token (``Authorization: Bearer lh_…``) or session; anonymous otherwise."""
+
+    def __call__(self, request: HttpRequest) -> Principal:
+        header = request.headers.get("Authorization", "")
+        if header:
+            request._lenhub_nonpublic = True  # type: ignore[attr-defined]  # never cached
+            scheme, _sep, raw = header.partition(" ")
+            if scheme.lower() != "bearer" or not raw.strip():
+                raise ApiError(
+                    "token_invalid", _("Send the token as 'Authorization: Bearer lh_…'.")
+                )
+            return self.authenticate(request, raw.strip())
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+                raise ApiError("csrf_failed", _("The CSRF token is missing or wrong."))
+            return Principal(
+                user=user,
+                viewer=viewer_for_request(request),
+                mfa=session_is_mfa_verified(request),
+            )
+        return Principal(user=None, viewer=ANONYMOUS)
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal:
+        try:
+            access_token = token_authenticate(token)
+        except TokenError as error:
+            raise ApiError(error.code, error.message) from None
+        user = access_token.user
+        return Principal(
+            user=user,
+            viewer=viewer_for_user(user, mfa_verified=True),
+            token=access_token,
+            mfa=user_has_mfa(user=user),
+        )
+
+
+def principal(request: HttpRequest, scope: str, *, account: bool = False) -> Principal:
+    """The caller, checked for the scope an operation needs (tokens only; a session holds
+    every scope) and, with ``account``, for being signed in at all."""
+    found: Any = getattr(request, "auth", None)
+    if not isinstance(found, Principal):
+        raise ApiError("not_authenticated", _("Sign in or send an access token."))
+    if account and found.user is None:
+        raise ApiError("not_authenticated", _("Sign in or send an access token."))
+    if found.token is not None and scope not in found.token.scopes:
+        raise ApiError(
+            "insufficient_scope", _("This token lacks the '%(scope)s' scope.") % {"scope": scope}
+        )
+    return found
