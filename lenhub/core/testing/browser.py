@@ -1,5 +1,9 @@
 """Browser-test helpers: a headless Chromium driven by Playwright and a real local SMTP
-server that captures what the application sends.
+server that captures what the application sends. Also: signing in through the real
+pages (:func:`sign_in`), watching pages for CSP violations and script errors
+(:func:`watch`), refusing every request for another machine (:func:`keep_local`) and a
+virtual security key (:func:`virtual_authenticator`). Accessibility checks are in
+:mod:`lenhub.core.testing.axe`.
 
 Playwright's own browser download is not used; tests run Debian's Chromium at
 ``/usr/bin/chromium`` (``LENHUB_CHROMIUM`` overrides the path). Tests that need it
@@ -21,15 +25,27 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Response
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        CDPSession,
+        ConsoleMessage,
+        Error,
+        Page,
+        Request,
+        Response,
+        Route,
+        WebSocketRoute,
+    )
 
 CHROMIUM = Path(os.environ.get("LENHUB_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,7 +73,15 @@ CHROMIUM_MISSING = (
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """A headless Chromium (a Playwright ``Browser``), closed on exit."""
+    """A headless Chromium (a Playwright ``Browser``), closed on exit.
+
+    Database connections the test opened while the browser ran are closed on exit too:
+    Django keeps connections per (async) context, and ORM calls made while Playwright's
+    event loop runs got connections that Django's own test teardown did not close (on
+    PostgreSQL the test database could then not be dropped: "being accessed by other
+    users"). Connections inside a transaction (``atomic``) are left alone."""
+    from django.conf import settings
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -68,6 +92,19 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+            if settings.configured:
+                for connection in connections.all(initialized_only=True):
+                    if not connection.in_atomic_block:
+                        connection.close()
+
+
+def new_context(browser: Browser, base_url: str, **options: Any) -> BrowserContext:
+    """A fresh browser context (its own cookies and storage) resolving relative URLs
+    against ``base_url``, in British English, with a 15-second default timeout."""
+    options.setdefault("locale", "en-GB")
+    context = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(15_000)
+    return context
 
 
 @dataclass
@@ -85,11 +122,12 @@ class PageWatch:
 
     documents: list[Document] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    script_errors: list[str] = field(default_factory=list)
 
 
 def watch(page: Page) -> PageWatch:
-    """Record every HTML document ``page`` loads and every Content-Security-Policy
-    violation it reports on the console."""
+    """Record every HTML document ``page`` loads, every Content-Security-Policy
+    violation it reports on the console and every uncaught script error."""
     seen = PageWatch()
 
     def on_response(response: Response) -> None:
@@ -103,8 +141,12 @@ def watch(page: Page) -> PageWatch:
         if "Content Security Policy" in message.text:
             seen.csp_violations.append(f"{page.url}: {message.text}")
 
+    def on_page_error(error: Error) -> None:
+        seen.script_errors.append(f"{page.url}: {error.name}: {error.message}")
+
     page.on("response", on_response)
     page.on("console", on_console)
+    page.on("pageerror", on_page_error)
     return seen
 
 
@@ -130,6 +172,97 @@ def assert_strict_csp(document: Document) -> None:
     assert "'unsafe-eval'" not in scripts, f"'unsafe-eval' scripts on {document.url}"
 
 
+# --- no request leaves the machine ---------------------------------------------------------
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass
+class RequestLog:
+    """Every request pages of a context made (``urls``), and those :func:`keep_local`
+    refused because they were addressed to another machine (``refused``)."""
+
+    urls: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def hosts(self) -> set[str]:
+        return {urlsplit(url).hostname or urlsplit(url).scheme for url in self.urls}
+
+
+def is_local(url: str) -> bool:
+    """Whether ``url`` stays on this machine: an http(s)/ws(s) URL for 127.0.0.1 or
+    localhost, or a URL that names no host at all (``data:``, ``blob:``, ``about:``)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about"}:
+        return True
+    return parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname in LOCAL_HOSTS
+
+
+def keep_local(context: BrowserContext) -> RequestLog:
+    """Intercept every request of ``context`` (``context.route``) and every WebSocket
+    (``context.route_web_socket``): local ones go ahead, any other is aborted before it
+    leaves and recorded in :attr:`RequestLog.refused`."""
+    log = RequestLog()
+
+    def on_request(route: Route, request: Request) -> None:
+        log.urls.append(request.url)
+        if is_local(request.url):
+            route.continue_()
+        else:
+            log.refused.append(request.url)
+            route.abort("blockedbyclient")
+
+    def on_web_socket(socket: WebSocketRoute) -> None:
+        log.urls.append(socket.url)
+        if is_local(socket.url):
+            socket.connect_to_server()
+        else:
+            log.refused.append(socket.url)
+            socket.close(code=1008, reason="lenhub tests: no remote hosts")
+
+    context.route("**/*", on_request)
+    context.route_web_socket(re.compile(".*"), on_web_socket)
+    return log
+
+
+# --- security keys --------------------------------------------------------------------------
+
+
+@dataclass
+class VirtualAuthenticator:
+    """A WebAuthn authenticator emulated by Chromium (DevTools' WebAuthn domain) for one
+    page: ceremonies on that page talk to it instead of a USB or platform key."""
+
+    cdp: CDPSession
+    authenticator_id: str
+
+    def credentials(self) -> list[dict[str, Any]]:
+        result = self.cdp.send(
+            "WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id}
+        )
+        return list(result["credentials"])
+
+
+def virtual_authenticator(
+    page: Page, options: Mapping[str, Any] | None = None
+) -> VirtualAuthenticator:
+    """Attach a virtual CTAP2 authenticator to ``page``: internal (platform) transport,
+    resident keys, user verification that always succeeds, presence simulated."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    settings = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+        **(options or {}),
+    }
+    result = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": settings})
+    return VirtualAuthenticator(cdp, str(result["authenticatorId"]))
+
+
 # --- TOTP -------------------------------------------------------------------------------
 
 
@@ -148,6 +281,58 @@ def totp_code_for_form(secret: str, *, not_code: str | None = None, margin: floa
         time.sleep(totp.interval - time.time() % totp.interval + 0.1)
         code = totp.now()
     return code
+
+
+_codes_used: dict[str, str] = {}
+
+
+def sign_in(page: Page, email: str, password: str, totp_secret: str | None = None) -> None:
+    """Sign in through the real pages: email and password, then, when ``totp_secret`` is
+    given, a code from the authenticator app on the second-factor page (never one this
+    process already used: the server refuses a code twice). Returns once the browser has
+    left that page (or the sign-in page)."""
+    main = page.locator("main")
+    page.goto("/accounts/login/")
+    main.get_by_label("Email").fill(email)
+    main.get_by_label("Password").fill(password)
+    main.get_by_role("button", name="Sign In").click()
+    if totp_secret is None:
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    code = totp_code_for_form(totp_secret, not_code=_codes_used.get(totp_secret))
+    _codes_used[totp_secret] = code
+    main.get_by_label(re.compile(r"^Code:?$")).fill(code)
+    main.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
+
+
+def adopt_session(context: BrowserContext, base_url: str, cookies: Any) -> None:
+    """Give the browser ``context`` the cookies of a session signed in over plain HTTP
+    (a ``requests`` cookie jar, e.g. from ``lenhub.conftest.http_sign_in``): quicker
+    than signing in through the pages when the sign-in itself is not under test."""
+    context.add_cookies(
+        [
+            {
+                "name": cookie.name,
+                "value": cookie.value or "",
+                "url": base_url,
+                "httpOnly": bool(cookie.has_nonstandard_attr("HttpOnly")),
+                "sameSite": "Lax",
+            }
+            for cookie in cookies
+        ]
+    )
+
+
+def confirm_password_if_asked(page: Page, password: str) -> None:
+    """Sensitive pages (adding a second factor, recovery codes) first ask for the password
+    again; answer if this page is that question."""
+    if "/accounts/reauthenticate/" in page.url:
+        main = page.locator("main")
+        main.locator('input[name="password"]').fill(password)
+        main.get_by_role("button", name="Confirm").click()
+        page.wait_for_url(lambda url: "/accounts/reauthenticate/" not in url)
 
 
 # --- SMTP -------------------------------------------------------------------------------
