@@ -1,10 +1,23 @@
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.http import HttpRequest
-from django.urls import include, path
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import include, path, re_path, reverse
+from django.utils.translation import gettext_lazy as _
 
+from lenhub.api.api import api
+from lenhub.api.errors import api_not_found
+from lenhub.core import health
 from lenhub.core import views as core
 from lenhub.dissemination import views as dissemination
+from lenhub.networks import views as networks
+from lenhub.networks import views_experts as networks_experts
+from lenhub.networks import views_export as networks_export
+from lenhub.networks import views_landscape as networks_landscape
+from lenhub.networks import views_manage as networks_manage
+from lenhub.networks import views_secretariat as secretariat
 
 
 def _admin_has_permission(request: HttpRequest) -> bool:
@@ -15,20 +28,105 @@ def _admin_has_permission(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff and session_is_mfa_verified(request))
 
 
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+def _admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """Never Django's own login form: it signs any account in by password alone, without
+    its second factor. Signing in is allauth's (``secure_admin_login`` sends anonymous
+    visitors there); a session that may use the admin goes to it, any other is refused."""
+    if not _admin_has_permission(request):
+        raise PermissionDenied
+    return HttpResponseRedirect(reverse("admin:index"))
+
+
+admin.site.login = secure_admin_login(_admin_login)  # type: ignore[method-assign]
 admin.site.has_permission = _admin_has_permission  # type: ignore[method-assign]
-admin.site.site_header = "lenhub technical administration"
+admin.site.site_header = _("lenhub technical administration")
 
 urlpatterns = [
     path("", core.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("dashboard/", core.dashboard, name="dashboard"),
     path("profile/", core.profile, name="profile"),
     path("profile/sign-out-everywhere/", core.sign_out_everywhere, name="sign_out_everywhere"),
+    path("profile/tokens/", core.tokens, name="tokens"),
+    path("profile/tokens/<str:key_id>/revoke/", core.token_revoke_view, name="token_revoke"),
     path("vetting/", core.vetting_queue, name="vetting_queue"),
     path("vetting/<int:pk>/", core.vetting_decide, name="vetting_decide"),
     path("audit/", core.audit_log_view, name="audit_log"),
+    path("networks/", networks.directory, name="directory"),
+    path("networks/applications/", networks.my_applications, name="my_applications"),
+    path(
+        "networks/applications/<int:pk>/withdraw/",
+        networks.application_withdraw_view,
+        name="application_withdraw",
+    ),
+    path("networks/decisions/", networks.applications_to_decide, name="applications_to_decide"),
+    path("networks/decisions/<int:pk>/", networks.application_decide, name="application_decide"),
+    path("networks/export.csv", networks_export.directory_export_csv, name="directory_export_csv"),
+    path(
+        "networks/export.json", networks_export.directory_export_json, name="directory_export_json"
+    ),
+    path("networks/landscape/", networks_landscape.landscape, name="landscape"),
+    path("experts/", networks_experts.expert_finder, name="expert_finder"),
+    path("networks/<str:acronym>/", networks.network_detail, name="network_detail"),
+    path("networks/<str:acronym>/join/", networks.network_join, name="network_join"),
+    path("networks/<str:acronym>/leave/", networks.membership_leave_view, name="network_leave"),
+    path("networks/<str:acronym>/members/", networks.network_members, name="network_members"),
+    path(
+        "networks/<str:acronym>/manage/members/",
+        networks_manage.manage_members,
+        name="network_manage_members",
+    ),
+    path(
+        "networks/<str:acronym>/members/export.csv",
+        networks_export.network_members_export_csv,
+        name="network_members_export_csv",
+    ),
+    path("networks/<str:acronym>/manage/", secretariat.network_manage, name="network_manage"),
+    path(
+        "networks/<str:acronym>/manage/structures/new/",
+        secretariat.group_add,
+        name="network_manage_group_add",
+    ),
+    path(
+        "networks/<str:acronym>/manage/structures/<int:pk>/",
+        secretariat.group_edit,
+        name="network_manage_group_edit",
+    ),
+    path(
+        "networks/<str:acronym>/manage/structures/<int:pk>/delete/",
+        secretariat.group_delete_view,
+        name="network_manage_group_delete",
+    ),
+    path(
+        "networks/<str:acronym>/manage/contacts/",
+        secretariat.contact_add,
+        name="network_manage_contact_add",
+    ),
+    path(
+        "networks/<str:acronym>/manage/contacts/<int:pk>/revoke/",
+        secretariat.contact_revoke,
+        name="network_manage_contact_revoke",
+    ),
+    path(
+        "networks/<str:acronym>/manage/organisations/",
+        secretariat.organisation_add,
+        name="network_manage_organisation_add",
+    ),
+    path(
+        "networks/<str:acronym>/manage/organisations/<int:pk>/",
+        secretariat.organisation_status,
+        name="network_manage_organisation_status",
+    ),
+    path(
+        "networks/<str:acronym>/manage/organisations/<int:pk>/remove/",
+        secretariat.organisation_remove,
+        name="network_manage_organisation_remove",
+    ),
     path("news/", dissemination.news_list, name="news_list"),
     path("news/<int:pk>/", dissemination.news_detail, name="news_detail"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

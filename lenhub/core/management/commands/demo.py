@@ -32,6 +32,7 @@ from lenhub.accounts.selectors import vetting_current
 from lenhub.accounts.services import role_grant, vetting_grant
 from lenhub.dissemination.models import News
 from lenhub.dissemination.services import news_publish
+from lenhub.networks.landscape import landscape_load
 from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, NetworkMembership
 from lenhub.settings import _local_secret
 
@@ -72,7 +73,7 @@ PEOPLE = [
         "Polish Platform for Homeland Security",
         "secretariat (ENLETS), not LEA",
         ("ENLETS",),
-        (("ENLETS", "Secretariat"),),
+        (("ENLETS", "Secretariat and Communication lead"),),
     ),
     DemoPerson(
         "nc@policja.pl.test",
@@ -156,6 +157,7 @@ class Command(BaseCommand):
             )
             OrganisationDomain.objects.get_or_create(organisation=org, domain=domain)
             orgs[name] = org
+        landscape_load()  # the 26 bodies of the directory, with their stated facts
         networks: dict[str, Network] = {}
         for acronym, name in NETWORKS:
             networks[acronym], _ = Network.objects.get_or_create(
@@ -163,7 +165,7 @@ class Command(BaseCommand):
             )
         groups: dict[tuple[str, str], str] = {
             ("ENLETS", "Core Group"): GroupKind.CORE_GROUP,
-            ("ENLETS", "Secretariat"): GroupKind.SECRETARIAT,
+            ("ENLETS", "Secretariat and Communication lead"): GroupKind.SECRETARIAT,
             ("RAILPOL", "Counter Terrorism"): GroupKind.WORKING_GROUP,
         }
         group_objs: dict[tuple[str, str], Group] = {}
@@ -184,6 +186,7 @@ class Command(BaseCommand):
                     organisation=orgs.get(spec.organisation or ""),
                     is_demo=True,
                     is_staff=spec.email.startswith("operator@"),
+                    is_superuser=spec.email.startswith("operator@"),
                 )
                 EmailAddress.objects.create(
                     user=user, email=spec.email, verified=True, primary=True
