@@ -47,6 +47,15 @@ class ApiAuth(HttpBearer):
     """Bearer token (``Authorization: Bearer lh_…``) or session; anonymous otherwise."""
 
     def __call__(self, request: HttpRequest) -> Principal:
+        # Every query parameter of the API takes one value: a repeated one is a mistake
+        # (or a probe) to refuse, not to resolve silently by taking the last value.
+        repeated = sorted(key for key, values in request.GET.lists() if len(values) > 1)
+        if repeated:
+            raise ApiError(
+                "invalid_request",
+                _("Give each query parameter once."),
+                [{"field": key, "message": _("repeated")} for key in repeated],
+            )
         header = request.headers.get("Authorization", "")
         if header:
             request._lenhub_nonpublic = True  # type: ignore[attr-defined]  # never cached

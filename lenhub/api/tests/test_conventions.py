@@ -164,3 +164,10 @@ def test_time_filters_take_any_iso_offset(db: Any, since: str) -> None:
     response = Client().get(f"/api/v1/news?since={quote(since)}")
 
     assert response.status_code == 200, response.content
+
+
+def test_a_repeated_query_parameter_is_refused(db: Any) -> None:
+    error = _error(Client().get("/api/v1/news?q=a&q=b"))
+
+    assert error["code"] == "invalid_request"
+    assert error["fields"] == [{"field": "q", "message": "repeated"}]

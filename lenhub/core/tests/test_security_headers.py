@@ -21,10 +21,13 @@ from django.core import mail
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
+from lenhub.accounts.models import Role, RoleAssignment
 from lenhub.accounts.tokens import token_create
 from lenhub.conftest import PASSWORD, World, client_sign_in
 from lenhub.core.tests.security import cache_control_problems, header_problems, html_problems
 from lenhub.dissemination.services import news_publish
+from lenhub.networks.models import OrganisationMembership
+from lenhub.networks.services import application_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +127,47 @@ PAGES = [
     Page("operator", "/admin/accounts/organisation/add/", 200),
     Page("operator", "/admin/accounts/organisation/{organisation}/change/", 200),
     Page("operator", "/admin/mfa/authenticator/", 200),
+    # --- the directory and joining ---
+    Page("anonymous", "/networks/", 200),
+    Page("anonymous", "/networks/?kind=eu_le_network&q=enlets", 200),
+    Page("anonymous", "/networks/ENLETS/", 200),
+    Page("anonymous", "/networks/landscape/", 200),
+    Page("anonymous", "/networks/export.csv", 200),
+    Page("anonymous", "/networks/export.json", 200),
+    Page("anonymous", "/networks/ENLETS/members/", 404),
+    Page("anonymous", "/networks/ENLETS/members/export.csv", 404),
+    Page("anonymous", "/networks/ENLETS/join/", 302),
+    Page("anonymous", "/networks/ENLETS/leave/", 302),
+    Page("anonymous", "/networks/applications/", 302),
+    Page("anonymous", "/networks/applications/{application}/withdraw/", 302),
+    Page("anonymous", "/networks/decisions/", 302),
+    Page("anonymous", "/networks/decisions/{application}/", 302),
+    Page("anonymous", "/networks/ENLETS/manage/", 404),
+    Page("anonymous", "/networks/ENLETS/manage/members/", 302),
+    Page("anonymous", "/experts/", 302),
+    Page("lea_pl", "/networks/ENLETS/", 200),
+    Page("lea_pl", "/networks/ENLETS/members/", 200),
+    Page("lea_pl", "/networks/ENLETS/members/export.csv", 200),
+    Page("lea_pl", "/networks/AQUAPOL/members/", 404),
+    Page("lea_pl", "/networks/AQUAPOL/join/", 200),
+    Page("lea_pl", "/networks/ENLETS/leave/", 405),
+    Page("lea_pl", "/networks/applications/", 200),
+    Page("lea_pl", "/networks/decisions/", 403),
+    Page("lea_pl", "/networks/ENLETS/manage/", 404),
+    Page("lea_pl", "/networks/ENLETS/manage/members/", 404),
+    Page("lea_pl", "/experts/", 200),
+    Page("nc_pl", "/networks/decisions/", 200),
+    Page("nc_pl", "/networks/decisions/{application}/", 405),
+    Page("nc_pl", "/networks/ENLETS/manage/members/", 200),
+    Page("secretariat", "/networks/ENLETS/manage/", 200),
+    Page("secretariat", "/networks/ENLETS/manage/structures/new/", 200),
+    Page("secretariat", "/networks/ENLETS/manage/structures/{group}/", 200),
+    Page("secretariat", "/networks/ENLETS/manage/structures/{group}/delete/", 405),
+    Page("secretariat", "/networks/ENLETS/manage/contacts/", 405),
+    Page("secretariat", "/networks/ENLETS/manage/contacts/{contact}/revoke/", 405),
+    Page("secretariat", "/networks/ENLETS/manage/organisations/", 405),
+    Page("secretariat", "/networks/ENLETS/manage/organisations/{orgmember}/", 405),
+    Page("secretariat", "/networks/ENLETS/manage/organisations/{orgmember}/remove/", 405),
     # --- registered, no second factor yet ---
     Page("registered", "/dashboard/", 200),
     Page("registered", "/accounts/2fa/totp/activate/", 200),
@@ -147,6 +191,22 @@ def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
         "organisation": str(world.police_pl.pk),
         "missing": "999999",  # no security key has this id
     }
+    application = application_submit(
+        user=world.people["unvetted_mfa"],
+        network=world.enlets,
+        position="Analyst",
+        motivation="I work on drones and want to join.",
+    )
+    values["application"] = str(application.pk)
+    values["group"] = str(world.core_group.pk)
+    values["contact"] = str(
+        RoleAssignment.objects.get(user=world.people["nc_pl"], role=Role.NATIONAL_CONTACT).pk
+    )
+    values["orgmember"] = str(
+        OrganisationMembership.objects.create(
+            network=world.enlets, organisation=world.police_pl, status="full"
+        ).pk
+    )
     RecoveryCodes.activate(world.people["lea_pl"])
     token = token_create(user=world.people["lea_pl"], name="script", scopes=["news:read"])
     values["token"] = token.token.key_id
@@ -267,6 +327,7 @@ def test_the_sweep_covers_every_page() -> None:
     sample = {"public_news": "1", "lea_news": "1", "queued": "1", "organisation": "1"}
     sample |= {"confirm_key": "key", "token": "key", "missing": "1"}
     sample |= {"reset_key": "1-key", "reset_uid": "1"}
+    sample |= {"application": "1", "group": "1", "contact": "1", "orgmember": "1"}
     covered: set[str] = set()
     for page in PAGES:
         try:
