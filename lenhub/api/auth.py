@@ -7,6 +7,8 @@ send the CSRF token on unsafe methods; token callers carry no ambient authority.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,34 @@ class Principal:
         return True
 
 
+_ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@functools.cache
+def _query_parameters_by_operation() -> dict[tuple[str, str], frozenset[str]]:
+    """Query parameter names of every operation, read from the OpenAPI schema."""
+    from lenhub.api.api import api
+
+    found = {}
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method, operation in operations.items():
+            names = {
+                parameter["name"]
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "query"
+            }
+            found[(method.upper(), path)] = frozenset(names)
+    return found
+
+
+def _query_parameters(request: HttpRequest) -> frozenset[str] | None:
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.route:
+        return None
+    path = "/" + _ROUTE_PARAMETER.sub(r"{\1}", match.route)
+    return _query_parameters_by_operation().get((request.method or "GET", path))
+
+
 class ApiAuth(HttpBearer):
     """Bearer token (``Authorization: Bearer lh_…``) or session; anonymous otherwise."""
 
@@ -55,6 +85,15 @@ class ApiAuth(HttpBearer):
                 "invalid_request",
                 _("Give each query parameter once."),
                 [{"field": key, "message": _("repeated")} for key in repeated],
+            )
+        # Likewise a parameter the operation does not know (a typo such as ``limt``).
+        allowed = _query_parameters(request)
+        unknown = sorted(key for key in request.GET if allowed is not None and key not in allowed)
+        if unknown:
+            raise ApiError(
+                "invalid_request",
+                _("Unknown query parameters."),
+                [{"field": key, "message": _("unknown")} for key in unknown],
             )
         header = request.headers.get("Authorization", "")
         if header:

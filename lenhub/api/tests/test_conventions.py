@@ -171,3 +171,17 @@ def test_a_repeated_query_parameter_is_refused(db: Any) -> None:
 
     assert error["code"] == "invalid_request"
     assert error["fields"] == [{"field": "q", "message": "repeated"}]
+
+
+@pytest.mark.parametrize("query", ["limt=5", "=null", "tlp=GREEN&colour=red"])
+def test_an_unknown_query_parameter_is_refused(db: Any, query: str) -> None:
+    error = _error(Client().get(f"/api/v1/news?{query}"))
+
+    assert error["code"] == "invalid_request"
+    assert error["fields"][0]["message"] == "unknown"
+
+
+def test_known_query_parameters_pass(db: Any) -> None:
+    response = Client().get("/api/v1/news?limit=5&offset=0&q=x&tlp=GREEN")
+
+    assert response.status_code == 200
