@@ -33,6 +33,19 @@ def _client_ip(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def _entry_hash(key: bytes, entry: AuditEntry) -> str:
+    return chain.entry_hash(
+        key,
+        seq=entry.seq,
+        created_at=entry.created_at,
+        actor=entry.actor,
+        action=entry.action,
+        target=entry.target,
+        data=entry.data,
+        prev_hash=entry.prev_hash,
+    )
+
+
 def audit_log(
     *,
     action: str,
@@ -62,16 +75,7 @@ def audit_log(
             data=details,
             prev_hash=head.hash,
         )
-        entry.hash = chain.entry_hash(
-            key,
-            seq=entry.seq,
-            created_at=entry.created_at,
-            actor=entry.actor,
-            action=entry.action,
-            target=entry.target,
-            data=entry.data,
-            prev_hash=entry.prev_hash,
-        )
+        entry.hash = _entry_hash(key, entry)
         entry.save(force_insert=True)
         head.seq, head.hash = seq, entry.hash
         head.save(update_fields=["seq", "hash"])
@@ -110,17 +114,7 @@ def audit_verify() -> VerifyResult:
             return VerifyResult(
                 False, count, len(checkpoints), entry.seq, "does not follow the previous entry"
             )
-        recomputed = chain.entry_hash(
-            key,
-            seq=entry.seq,
-            created_at=entry.created_at,
-            actor=entry.actor,
-            action=entry.action,
-            target=entry.target,
-            data=entry.data,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        if _entry_hash(key, entry) != entry.hash:
             return VerifyResult(
                 False, count, len(checkpoints), entry.seq, "content does not match its hash"
             )

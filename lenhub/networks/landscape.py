@@ -64,18 +64,16 @@ def landscape_load() -> dict[str, int]:
             )
             focus.append(area)
         network.focus.set(focus)
-        for code in body["member_countries"]:
-            NetworkCountry.objects.update_or_create(
-                network=network,
-                country=Country.objects.get(pk=code),
-                defaults={"role": CountryRole.MEMBER, "source": sources[body["sources"][0]]},
-            )
-        for code in body["partner_countries"]:
-            NetworkCountry.objects.update_or_create(
-                network=network,
-                country=Country.objects.get(pk=code),
-                defaults={"role": CountryRole.PARTNER, "source": sources[body["sources"][0]]},
-            )
+        for codes, role in (
+            (body["member_countries"], CountryRole.MEMBER),
+            (body["partner_countries"], CountryRole.PARTNER),
+        ):
+            for code in codes:
+                NetworkCountry.objects.update_or_create(
+                    network=network,
+                    country=Country.objects.get(pk=code),
+                    defaults={"role": role, "source": sources[body["sources"][0]]},
+                )
         for structure in body["structures"]:
             Group.objects.update_or_create(
                 network=network,
