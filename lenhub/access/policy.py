@@ -199,6 +199,22 @@ class Viewer:
 ANONYMOUS = Viewer(user_id=None, keys=frozenset({PUBLIC}))
 
 
+def network_key(network_id: int) -> str:
+    """The audience key a current member of this network holds."""
+    return f"network:{network_id}"
+
+
+def is_network_member(viewer: Viewer, network_id: int) -> bool:
+    """Whether this reader may see a network's member-only pages and lists right now
+    (vetted, second factor, membership in force: the key is only granted then)."""
+    return network_key(network_id) in viewer.keys
+
+
+def member_network_ids(viewer: Viewer) -> set[int]:
+    """The networks whose member-only content this reader may see."""
+    return {int(key.split(":", 1)[1]) for key in viewer.keys if key.startswith("network:")}
+
+
 def viewer_for_user(user: User | Any, *, mfa_verified: bool) -> Viewer:
     """The keys a person holds. Non-public keys need an active account, a session (or
     token) verified with a second factor, and current vetting."""
@@ -220,7 +236,7 @@ def viewer_for_user(user: User | Any, *, mfa_verified: bool) -> Viewer:
     if organisation.is_lea:
         keys.add(LEA)
     network_ids, group_ids = networks.membership_ids(user=user)
-    keys.update(f"network:{pk}" for pk in network_ids)
+    keys.update(network_key(pk) for pk in network_ids)
     keys.update(f"group:{pk}" for pk in group_ids)
     return Viewer(
         user_id=user.pk,

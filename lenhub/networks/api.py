@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
+from lenhub.access.policy import is_network_member
 from lenhub.accounts.models import Role, RoleAssignment, User
 from lenhub.api.auth import OPTIONAL_AUTH, Principal, principal
 from lenhub.api.errors import COMMON, ApiError, documented
@@ -414,7 +415,7 @@ def members_list(
 ) -> dict[str, object]:
     caller = principal(request, "directory:read", account=True)
     network = _network(acronym)
-    if f"network:{network.pk}" not in caller.viewer.keys:
+    if not is_network_member(caller.viewer, network.pk):
         raise Http404  # to others the list does not exist
     members = network_members(network=network).order_by(
         "user__organisation__country__name", "user__display_name", "pk"

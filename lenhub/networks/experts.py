@@ -19,16 +19,12 @@ from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from lenhub.access.policy import Viewer
+from lenhub.access.policy import Viewer, member_network_ids
 from lenhub.accounts.models import LEA_KINDS, Country, User, Vetting
 from lenhub.networks.models import MembershipStatus, Network, NetworkMembership
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 MAX_WORDS = 8
-
-
-def viewer_network_ids(viewer: Viewer) -> set[int]:
-    return {int(key.split(":", 1)[1]) for key in viewer.keys if key.startswith("network:")}
 
 
 def listed_experts() -> QuerySet[User]:
@@ -94,7 +90,7 @@ class ExpertFilter(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         network_field = self.fields["network"]
         assert isinstance(network_field, forms.ModelChoiceField)
-        mine = viewer_network_ids(viewer)
+        mine = member_network_ids(viewer)
         network_field.queryset = Network.objects.filter(pk__in=mine).order_by("acronym")
         language_field = self.fields["language"]
         assert isinstance(language_field, forms.ChoiceField)
@@ -144,7 +140,7 @@ def languages_listed() -> list[str]:
 def find_experts(*, viewer: Viewer, form: ExpertFilter) -> QuerySet[User]:
     """The people listed for this reader and these filters, with what the page needs
     loaded in a fixed number of queries."""
-    network_ids = viewer_network_ids(viewer)
+    network_ids = member_network_ids(viewer)
     people = listed_experts()
     if form.is_bound:
         form.is_valid()

@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from lenhub.access.policy import Viewer
+from lenhub.access.policy import Viewer, is_network_member
 from lenhub.audit.services import audit_log
 from lenhub.networks.models import (
     CountryRole,
@@ -283,7 +283,7 @@ def directory_csv(data: dict[str, Any] | None = None) -> str:
 def member_list_csv(*, network: Network, viewer: Viewer, request: Any = None) -> str:
     """The member list of ``network`` as its members see it on the members' page. The
     caller has checked that ``viewer`` holds the network's key; the export is audited."""
-    if f"network:{network.pk}" not in viewer.keys:
+    if not is_network_member(viewer, network.pk):
         raise PermissionError("only the network's members export its member list")
     rows = []
     for membership in network_members(network=network):

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lenhub.access.policy import session_is_mfa_verified, viewer_for_request
+from lenhub.access.policy import is_network_member, session_is_mfa_verified, viewer_for_request
 from lenhub.accounts.models import Country, Role, RoleAssignment, User
 from lenhub.networks.forms import ApplicationForm, DecisionForm, DirectoryFilter
 from lenhub.networks.models import (
@@ -80,7 +80,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def _is_member(request: HttpRequest, network: Network) -> bool:
-    return f"network:{network.pk}" in viewer_for_request(request).keys
+    return is_network_member(viewer_for_request(request), network.pk)
 
 
 def network_detail(request: HttpRequest, acronym: str) -> HttpResponse:

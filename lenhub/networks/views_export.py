@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from lenhub.access.policy import viewer_for_request
+from lenhub.access.policy import is_network_member, viewer_for_request
 from lenhub.networks.exporting import directory_csv, directory_json, member_list_csv
 from lenhub.networks.models import Network
 
@@ -37,7 +37,7 @@ def network_members_export_csv(request: HttpRequest, acronym: str) -> HttpRespon
     """The member list as the members' page shows it, for the network's members."""
     network = get_object_or_404(Network, acronym=acronym)
     viewer = viewer_for_request(request)
-    if f"network:{network.pk}" not in viewer.keys:
+    if not is_network_member(viewer, network.pk):
         raise Http404
     request._lenhub_nonpublic = True  # type: ignore[attr-defined]
     body = member_list_csv(network=network, viewer=viewer, request=request)

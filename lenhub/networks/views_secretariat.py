@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -83,6 +84,7 @@ def _overview(
     return render(request, "networks/secretariat/manage.html", context, status=status)
 
 
+@login_required
 @require_http_methods(["GET", "HEAD"])
 def network_manage(request: HttpRequest, acronym: str) -> HttpResponse:
     network, _user = _manage(request, acronym)
@@ -92,6 +94,7 @@ def network_manage(request: HttpRequest, acronym: str) -> HttpResponse:
 # --- structures -------------------------------------------------------------------------
 
 
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def group_add(request: HttpRequest, acronym: str) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -108,6 +111,7 @@ def group_add(request: HttpRequest, acronym: str) -> HttpResponse:
     return render(request, "networks/secretariat/group_form.html", context, status=status)
 
 
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def group_edit(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -126,6 +130,7 @@ def group_edit(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
     return render(request, "networks/secretariat/group_form.html", context, status=status)
 
 
+@login_required
 @require_POST
 def group_delete_view(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -144,6 +149,7 @@ def group_delete_view(request: HttpRequest, acronym: str, pk: int) -> HttpRespon
 # --- National Contacts ------------------------------------------------------------------
 
 
+@login_required
 @require_POST
 def contact_add(request: HttpRequest, acronym: str) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -174,6 +180,7 @@ def contact_add(request: HttpRequest, acronym: str) -> HttpResponse:
     return redirect("network_manage", network.acronym)
 
 
+@login_required
 @require_POST
 def contact_revoke(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -193,6 +200,7 @@ def contact_revoke(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
 # --- member organisations ---------------------------------------------------------------
 
 
+@login_required
 @require_POST
 def organisation_add(request: HttpRequest, acronym: str) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -220,6 +228,7 @@ def organisation_add(request: HttpRequest, acronym: str) -> HttpResponse:
     return redirect("network_manage", network.acronym)
 
 
+@login_required
 @require_POST
 def organisation_status(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
     network, user = _manage(request, acronym)
@@ -246,6 +255,7 @@ def organisation_status(request: HttpRequest, acronym: str, pk: int) -> HttpResp
     return redirect("network_manage", network.acronym)
 
 
+@login_required
 @require_POST
 def organisation_remove(request: HttpRequest, acronym: str, pk: int) -> HttpResponse:
     network, user = _manage(request, acronym)

@@ -20,6 +20,12 @@ from lenhub.access.tests.matrix import (
     run_matrix,
     summarise,
 )
+from lenhub.access.tests.matrix_directory import (
+    TOKEN_SCOPES,
+    plant_people,
+    run_directory_matrix,
+    summarise_directory,
+)
 from lenhub.accounts.models import AccessToken, User
 from lenhub.accounts.tokens import token_create, token_may_be_held
 from lenhub.audit.models import AuditEntry
@@ -29,11 +35,14 @@ from lenhub.dissemination.models import News
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+SCOPES = f"news:read,{TOKEN_SCOPES}"
+
+
 def _token_for(user: User) -> str:
-    """A news-reading token; for people who may not hold one now, a token as if made
-    while they could (a lapsed vetting must stop it)."""
+    """A token with every read scope the matrix needs; for people who may not hold one
+    now, a token as if made while they could (a lapsed vetting must stop it)."""
     if token_may_be_held(user=user):
-        return token_create(user=user, name="matrix", scopes="news:read").secret
+        return token_create(user=user, name="matrix", scopes=SCOPES).secret
     secret = secrets.token_urlsafe(32)
     key_id = secrets.token_hex(6)
     AccessToken.objects.create(
@@ -41,7 +50,7 @@ def _token_for(user: User) -> str:
         name="matrix",
         key_id=key_id,
         secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
-        scopes=["news:read"],
+        scopes=SCOPES.split(","),
         auth_epoch=user.auth_epoch,
         expires_at=timezone.now() + timedelta(days=30),
     )
@@ -104,3 +113,33 @@ def test_matrix_catches_an_unfiltered_view(live_server: Any, monkeypatch: Any) -
     leaks = [case for case in cases if not case.ok and case.canary_seen and not case.allowed]
     assert leaks, "the matrix did not notice an unfiltered list"
     assert ("anonymous", "participants_red") in {(c.persona, c.item) for c in leaks}
+
+
+def test_directory_access_matrix(live_server: Any) -> None:
+    """Member lists, exports, the expert finder, the decisions queue and the
+    secretariat's pages show each person, expertise and motivation exactly to those
+    DESIGN lets see them, by page, API session and API token."""
+    world = build_world()
+    canaries = plant_people(world)
+    fetch = _fetcher(live_server.url, world)
+
+    cases = run_directory_matrix(fetch, canaries)
+
+    print(summarise_directory(cases))
+    assert len(cases) >= 3000
+    assert all(case.ok for case in cases), summarise_directory(cases)
+    assert sum(case.allowed for case in cases) >= 50  # the canaries are really shown
+
+
+def test_directory_matrix_catches_an_open_member_list(live_server: Any, monkeypatch: Any) -> None:
+    """Mutation check: a member list that skipped the membership check would leak."""
+    world = build_world()
+    canaries = plant_people(world)
+    fetch = _fetcher(live_server.url, world)
+    monkeypatch.setattr("lenhub.networks.views._is_member", lambda request, network: True)
+
+    cases = run_directory_matrix(fetch, canaries)
+
+    leaks = {(c.persona, c.surface) for c in cases if c.seen and not c.allowed}
+    assert ("registered", "enlets_members") in leaks  # signed in, never vetted
+    assert ("lea_fr_aquapol", "enlets_members") in leaks

@@ -142,7 +142,7 @@ PAGES = [
     Page("anonymous", "/networks/applications/{application}/withdraw/", 302),
     Page("anonymous", "/networks/decisions/", 302),
     Page("anonymous", "/networks/decisions/{application}/", 302),
-    Page("anonymous", "/networks/ENLETS/manage/", 404),
+    Page("anonymous", "/networks/ENLETS/manage/", 302),
     Page("anonymous", "/networks/ENLETS/manage/members/", 302),
     Page("anonymous", "/experts/", 302),
     Page("lea_pl", "/networks/ENLETS/", 200),
