@@ -117,3 +117,17 @@ def restricted_add_participant(*, item: Restricted, person: User, actor: User) -
         target=f"{item._meta.label_lower}:{item.pk}",
         data={"participant": person.audit_pid},
     )
+
+
+def audience_key_in_use(key: str) -> bool:
+    """Whether any item, of any kind, names ``key`` in its audience (before a group or
+    network is deleted: its content would become readable by nobody)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if (
+            issubclass(model, Restricted)
+            and model._default_manager.filter(audience_keys__key=key).exists()
+        ):
+            return True
+    return False

@@ -212,7 +212,10 @@ def role_grant(
 
 @transaction.atomic
 def role_revoke(*, assignment: RoleAssignment, actor: User | None) -> None:
-    if not _may_grant(actor=actor, role=assignment.role, network_id=assignment.network_id):
+    network_id = assignment.network_id
+    if network_id is None and assignment.group is not None:  # a group leader
+        network_id = assignment.group.network_id
+    if not _may_grant(actor=actor, role=assignment.role, network_id=network_id):
         raise PermissionDenied(gettext("You may not revoke this role."))
     audit_log(
         action="role.revoked",

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lenhub.accounts.models import Country, Organisation
-from lenhub.networks.models import Group, Network, OrganisationStatus
+from lenhub.networks.models import CLOSED_GROUP_KINDS, Group, Network, OrganisationStatus
 
 
 class GroupForm(forms.ModelForm[Group]):
@@ -30,6 +30,16 @@ class GroupForm(forms.ModelForm[Group]):
         if same.exists():
             raise forms.ValidationError(_("This network already has a group of this name."))
         return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("is_default") and data.get("kind") in CLOSED_GROUP_KINDS:
+            self.add_error(
+                "is_default",
+                _("Nobody joins a core group or a secretariat by default: add its members "
+                  "one by one."),
+            )  # fmt: skip
+        return data
 
 
 class NationalContactForm(forms.Form):

@@ -47,6 +47,7 @@ from lenhub.accounts.services import organisation_change_kind, user_change_organ
 from lenhub.audit.services import audit_log
 from lenhub.core.events import event_emit
 from lenhub.networks.models import (
+    CLOSED_GROUP_KINDS,
     Group,
     GroupMembership,
     MembershipStatus,
@@ -162,7 +163,10 @@ def csv_read(data: bytes, *, columns: Iterable[str]) -> tuple[list[CsvRow], list
     header_line = next((line for line in text.splitlines() if line.strip()), None)
     if header_line is None:
         raise ImportFileError(_("The file is empty."))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header_line))
+    # strict: an unterminated quote is an error, not a cell that swallows the file's tail
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header_line), strict=True
+    )
     header: list[str] | None = None
     rows: list[CsvRow] = []
     errors: list[RowError] = []
@@ -190,13 +194,23 @@ def csv_read(data: bytes, *, columns: Iterable[str]) -> tuple[list[CsvRow], list
                 name: (cells[index].strip() if index < len(cells) else "")
                 for index, name in enumerate(header)
             }
+            errors.extend(
+                RowError(line, name, _("has a line break or a control character"))
+                for name in wanted
+                if _CONTROL.search(values.get(name, ""))
+            )
             rows.append(CsvRow(line, {name: values.get(name, "") for name in wanted}))
     except csv.Error as error:
         raise ImportFileError(
             _("The file cannot be read as CSV near line %(line)d: %(error)s")
             % {"line": reader.line_num, "error": error}
         ) from None
+    if not rows and not errors:
+        raise ImportFileError(_("The file has no rows under its header."))
     return rows, errors
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _check_header(header: list[str], wanted: tuple[str, ...]) -> None:
@@ -301,12 +315,15 @@ def organisations_import(
     actor: User | None,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    allow_kind_change: bool = False,
 ) -> ImportReport:
     """Create or update organisations, their email domains and their membership of
     ``network`` from a CSV with columns ``name,kind,country,domains,status``.
 
-    Domains are added, never removed. A changed kind goes through
-    ``organisation_change_kind``, which resets the vetting of the organisation's people.
+    Domains are added, never removed. A changed kind is a bad row unless
+    ``allow_kind_change``: it goes through ``organisation_change_kind``, which resets the
+    vetting of the organisation's people on every network, so one network's file must
+    not do it by accident.
     Counts are per row: created (the organisation joins the network), updated (an
     existing member organisation changed), unchanged; ``new_records`` counts
     organisations that did not exist before.
@@ -369,6 +386,19 @@ def organisations_import(
                         % {"existing": same_name[0].name},
                     )
                 )
+        chosen_kind = _choice(kind, OrganisationKind) if kind else None
+        changes_kind = existing is not None and chosen_kind and existing.kind != chosen_kind
+        if changes_kind and not allow_kind_change:
+            assert existing is not None
+            row_errors.append(
+                RowError(
+                    row.line,
+                    "kind",
+                    _("%(organisation)s is “%(kind)s”: changing its kind resets the vetting "
+                      "of all its people; give --allow-kind-change to do it")
+                    % {"organisation": existing.name, "kind": existing.kind},
+                )
+            )  # fmt: skip
         domains = [d.lower().lstrip("@") for d in _split(row.values["domains"], _DOMAIN_SPLIT)]
         for domain in domains:
             if not _DOMAIN.match(domain):
@@ -513,7 +543,9 @@ def members_import(
     gets the organisation only when it has none). The membership is made active for the
     network's ``membership_days``, and the person joins the listed groups and the
     network's default groups (groups are added, never removed). A person who left the
-    network or was suspended from it is not brought back by an import. Counts are per
+    network, was suspended from it or whose membership expired is not brought back by
+    an import, and an existing account of another organisation is not made a member;
+    core groups and secretariats are not joined by import. Counts are per
     row: created (a new membership), updated (renewed, or new groups), unchanged;
     ``new_records`` counts accounts that did not exist before. Nobody is vetted.
     """
@@ -521,7 +553,11 @@ def members_import(
     report = ImportReport(what="members", rows=len(rows), errors=errors)
     countries = _countries()
     groups = {group.name.casefold(): group for group in network.groups.all()}
-    defaults = tuple(group for group in groups.values() if group.is_default)
+    defaults = tuple(
+        group
+        for group in groups.values()
+        if group.is_default and group.kind not in CLOSED_GROUP_KINDS
+    )
     seen: dict[str, int] = {}
     planned: list[Callable[[bool], Outcome]] = []
     bad_lines = {error.line for error in errors}
@@ -595,6 +631,15 @@ def members_import(
                         % {"network": network.acronym, "group": group_name},
                     )
                 )
+            elif group.kind in CLOSED_GROUP_KINDS:
+                row_errors.append(
+                    RowError(
+                        row.line,
+                        "groups",
+                        _("“%(group)s” is a %(kind)s: the secretariat adds its members one by one")
+                        % {"group": group.name, "kind": group.get_kind_display()},
+                    )
+                )
             else:
                 chosen.append(group)
         if account is not None:
@@ -654,16 +699,30 @@ def _check_account(
                 _("the person is suspended from %(network)s") % {"network": network.acronym},
             )
         )
+    if membership is not None and (
+        membership.status == MembershipStatus.EXPIRED
+        or (membership.status == MembershipStatus.ACTIVE and membership.expires_at is not None
+            and membership.expires_at <= timezone.now())
+    ):  # fmt: skip
+        errors.append(
+            RowError(
+                row.line,
+                "email",
+                _("the membership of %(network)s expired: a National Contact re-confirms "
+                  "members, or the person applies again") % {"network": network.acronym},
+            )
+        )  # fmt: skip
     if (
         organisation is not None
         and account.organisation_id is not None
         and account.organisation_id != organisation.pk
     ):
-        notes.append(
+        errors.append(
             RowError(
                 row.line,
                 "organisation",
-                _("the account names another organisation; it is left as it is"),
+                _("the account belongs to %(organisation)s, not to this one")
+                % {"organisation": account.organisation},
             )
         )
 
@@ -697,25 +756,6 @@ def _member_writer(
                     joined_at=now,
                     confirmed_at=now,
                     expires_at=now + timedelta(days=network.membership_days),
-                )
-        elif membership.status != MembershipStatus.ACTIVE or (
-            membership.expires_at is not None and membership.expires_at <= now
-        ):
-            outcome = "updated"  # expired: renewed (left and suspended were refused above)
-            if apply:
-                membership.status = MembershipStatus.ACTIVE
-                membership.confirmed_at = now
-                membership.expires_at = now + timedelta(days=network.membership_days)
-                membership.ended_at = None
-                membership.reminded_at = None
-                membership.save(
-                    update_fields=[
-                        "status",
-                        "confirmed_at",
-                        "expires_at",
-                        "ended_at",
-                        "reminded_at",
-                    ]
                 )
         have = set(
             GroupMembership.objects.filter(user=account, group__network=network).values_list(

@@ -216,6 +216,11 @@ class GroupKind(models.TextChoices):
     OTHER = "other", _("Other group")
 
 
+# Groups nobody joins by default or by import: their members hold AMBER content of the
+# network's inner circle, and the secretariat adds them one by one.
+CLOSED_GROUP_KINDS = frozenset({GroupKind.CORE_GROUP, GroupKind.SECRETARIAT})
+
+
 class Group(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(_("name"), max_length=200)

@@ -17,11 +17,12 @@ from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from lenhub.access.services import audience_key_in_use
 from lenhub.accounts.models import Country, Organisation, Role, RoleAssignment, User
 from lenhub.accounts.selectors import user_has_role
 from lenhub.accounts.services import role_grant, role_revoke
 from lenhub.audit.services import audit_log
-from lenhub.networks.models import Group, Network, OrganisationMembership
+from lenhub.networks.models import CLOSED_GROUP_KINDS, Group, Network, OrganisationMembership
 
 GROUP_FIELDS = ("name", "kind", "area", "leader_note", "is_default")
 
@@ -58,9 +59,18 @@ def _group_data(group: Group) -> dict[str, Any]:
 # --- structures -------------------------------------------------------------------------
 
 
+def _check_default(data: dict[str, Any]) -> None:
+    if data.get("is_default") and data.get("kind") in CLOSED_GROUP_KINDS:
+        raise ValidationError(
+            _("Nobody joins a core group or a secretariat by default: add its members one "
+              "by one.")
+        )  # fmt: skip
+
+
 @transaction.atomic
 def group_create(*, network: Network, actor: User, data: dict[str, Any]) -> Group:
     _check(actor, network)
+    _check_default(data)
     group = Group.objects.create(network=network, **{k: data[k] for k in GROUP_FIELDS})
     audit_log(
         action="group.created",
@@ -75,6 +85,7 @@ def group_create(*, network: Network, actor: User, data: dict[str, Any]) -> Grou
 def group_update(*, group: Group, actor: User, data: dict[str, Any]) -> bool:
     """Change a group's fields; ``False`` when nothing changed (nothing is audited)."""
     _check(actor, group.network)
+    _check_default(data)
     before = _group_data(group)
     for name in GROUP_FIELDS:
         setattr(group, name, data[name])
@@ -97,6 +108,12 @@ def group_delete(*, group: Group, actor: User) -> None:
     modules hold content in it."""
     _check(actor, group.network)
     pk, network_id, members = group.pk, group.network_id, group.memberships.count()
+    if audience_key_in_use(f"group:{pk}"):
+        raise ValidationError(
+            _("%(group)s still holds content; move or delete that first.") % {"group": group.name}
+        )
+    for assignment in RoleAssignment.objects.filter(group=group).select_related("user"):
+        role_revoke(assignment=assignment, actor=actor)
     try:
         with transaction.atomic():
             group.delete()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from lenhub.accounts.services import vetting_grant
 from lenhub.audit.services import audit_log
 from lenhub.core.events import event_emit
 from lenhub.networks.models import (
+    CLOSED_GROUP_KINDS,
     ApplicationStatus,
     GroupMembership,
     JoinApplication,
@@ -56,6 +58,12 @@ def _mail(recipients: list[User], template: str, context: Mapping[str, object]) 
     transaction.on_commit(send)
 
 
+def _is_suspended(*, user: User, network: Network) -> bool:
+    return NetworkMembership.objects.filter(
+        user=user, network=network, status=MembershipStatus.SUSPENDED
+    ).exists()
+
+
 @transaction.atomic
 def application_submit(
     *, user: User, network: Network, position: str, motivation: str
@@ -75,6 +83,9 @@ def application_submit(
     )
     if active.exists():
         raise ValidationError(_("You are already a member of %(network)s.") % {"network": network})
+    if _is_suspended(user=user, network=network):
+        raise ValidationError(_("Your membership of %(network)s is suspended; its secretariat "
+                                "can tell you more.") % {"network": network})  # fmt: skip
     if JoinApplication.objects.filter(
         user=user, network=network, status=ApplicationStatus.PENDING
     ).exists():
@@ -122,6 +133,8 @@ def application_approve(
         raise ValidationError(
             _("The applicant has changed organisation since applying; ask them to apply again.")
         )
+    if _is_suspended(user=applicant, network=application.network):
+        raise ValidationError(_("The applicant's membership of this network is suspended."))
     if vetting_current(user=applicant) is None:
         vetting_grant(subject=applicant, vetter=decider, reason=vetting_reason)
     network = application.network
@@ -138,7 +151,7 @@ def application_approve(
             "reminded_at": None,
         },
     )
-    for group in network.groups.filter(is_default=True):
+    for group in network.groups.filter(is_default=True).exclude(kind__in=CLOSED_GROUP_KINDS):
         GroupMembership.objects.get_or_create(user=applicant, group=group)
     application.status = ApplicationStatus.APPROVED
     application.decided_by = decider
@@ -195,11 +208,33 @@ def application_withdraw(*, application: JoinApplication, user: User) -> None:
     audit_log(action="membership.withdrawn", actor=user, target=f"network:{application.network_id}")
 
 
+def _end_network_roles(membership: NetworkMembership, status: str) -> None:
+    """A person whose membership ends stops acting for the network at once: National
+    Contact (and deputy), secretariat, core group and group leader roles in it end with
+    the membership, each audited. The secretariat assigns them again if they return."""
+    roles = RoleAssignment.objects.filter(user_id=membership.user_id).filter(
+        Q(network_id=membership.network_id) | Q(group__network_id=membership.network_id)
+    )
+    for assignment in roles.select_related("user"):
+        audit_log(
+            action="role.revoked",
+            target=f"person:{assignment.user.audit_pid}",
+            data={
+                "role": assignment.role,
+                "network": membership.network_id,
+                "group": assignment.group_id,
+                "because": f"membership {status}",
+            },
+        )
+        assignment.delete()
+
+
 def _end(membership: NetworkMembership, status: str) -> None:
     membership.status = status
     membership.ended_at = timezone.now()
     membership.save(update_fields=["status", "ended_at"])
     GroupMembership.objects.filter(user=membership.user, group__network=membership.network).delete()
+    _end_network_roles(membership, status)
     event_emit(
         "membership_ended",
         user_id=membership.user_id,

@@ -22,6 +22,7 @@ from lenhub.accounts.selectors import vetting_current
 from lenhub.audit.models import AuditEntry
 from lenhub.core.management.commands.demo import PEOPLE
 from lenhub.dissemination.models import News
+from lenhub.networks.experts import listed_experts
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,14 @@ def test_demo_refuses_production(db: Any, settings: Any) -> None:
     with pytest.raises(SystemExit):
         call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
     assert not User.objects.exists()
+
+
+def test_demo_lists_vetted_police_experts_in_the_finder(db: Any) -> None:
+    """A newcomer trying the expert finder finds someone: the LEA demo experts."""
+    _demo()
+    listed = set(listed_experts().values_list("email", flat=True))
+    assert listed == {
+        "nc@policja.pl.test",
+        "leader@bundespolizei.de.test",
+        "officer@gendarmerie.fr.test",
+    }

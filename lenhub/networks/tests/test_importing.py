@@ -23,7 +23,7 @@ from django.utils import timezone
 from lenhub.accounts.models import Organisation, OrganisationDomain, OrganisationKind, User, Vetting
 from lenhub.accounts.selectors import vetting_current
 from lenhub.audit.models import AuditEntry
-from lenhub.conftest import PASSWORD, World, join, make_user
+from lenhub.conftest import PASSWORD, World, make_user
 from lenhub.networks.models import (
     Group,
     GroupKind,
@@ -217,15 +217,22 @@ def test_importing_the_same_organisations_twice_changes_nothing(
 def test_a_changed_kind_resets_the_vetting_of_the_organisations_people(
     world: World, tmp_path: Path
 ) -> None:
-    """The import changes a kind through the accounts service, as DESIGN §1 requires."""
+    """One network's file does not change a shared organisation's kind by accident; with
+    --allow-kind-change the import changes it through the accounts service, as DESIGN §1
+    requires."""
     officer = world.people["lea_pl"]
     assert vetting_current(user=officer) is not None
     path = _write(tmp_path, "name,kind,country,domains,status\nPolish Police,other,PL,,full\n")
-    output, error = _import("--network", "AQUAPOL", "--organisations", path, "--dry-run")
+    output, error = _import("--network", "AQUAPOL", "--organisations", path)
+    assert error is not None
+    assert "line 2, kind: Polish Police is “police”: changing its kind resets" in output
+    assert vetting_current(user=officer) is not None
+    allow = ("--allow-kind-change",)
+    output, error = _import("--network", "AQUAPOL", "--organisations", path, "--dry-run", *allow)
     assert error is None
     assert "changes kind: its people need to be vetted again" in output
     assert vetting_current(user=officer) is not None, "a dry run changes nothing"
-    output, error = _import("--network", "AQUAPOL", "--organisations", path)
+    output, error = _import("--network", "AQUAPOL", "--organisations", path, *allow)
     assert error is None, output
     world.police_pl.refresh_from_db()
     assert world.police_pl.kind == OrganisationKind.OTHER
@@ -324,7 +331,7 @@ def test_unknown_network_and_missing_file(world: World, tmp_path: Path) -> None:
 
 MEMBERS_BAD = """\
 email,display_name,organisation,country,groups
-new.officer@policja.pl.test,Kasia,Polish Police,PL,Core Group
+new.officer@policja.pl.test,Kasia,Polish Police,PL,Analysts
 not-an-address,Someone,Polish Police,PL,
 officer@bundespolizei.de.test,Ignored,Bundespolizei,DE,
 second@policja.pl.test,Second,Polizia di Stato,IT,
@@ -334,8 +341,9 @@ NEW.OFFICER@policja.pl.test,Again,Polish Police,PL,
 fourth@policja.pl.test,,Polish Police,PL,
 leaver@policja.pl.test,Leaver,Polish Police,PL,
 fifth@policja.pl.test,Fifth,Polish Police,ZZ,
+sixth@policja.pl.test,Sixth,Polish Police,PL,Core Group
 """
-# line 2: good (new account, Core Group and the default group)
+# line 2: good (new account, Analysts and the default group)
 # line 3: invalid address
 # line 4: good (existing member of ENLETS: unchanged, or gets the default group)
 # line 5: no such organisation in Italy
@@ -345,6 +353,7 @@ fifth@policja.pl.test,Fifth,Polish Police,ZZ,
 # line 9: a new account needs a display name
 # line 10: the person left ENLETS
 # line 11: unknown country
+# line 12: the core group is not joined by import
 BAD_MEMBER_LINES = {
     3: ["email: “not-an-address” is not an email address"],
     5: ["organisation: no organisation named “Polizia di Stato” in IT"],
@@ -354,7 +363,13 @@ BAD_MEMBER_LINES = {
     9: ["display_name: is empty (a new account needs one)"],
     10: ["email: the person left ENLETS; only they can apply again"],
     11: ["country: unknown country code “ZZ”"],
+    12: ["groups: “Core Group” is a Core group: the secretariat adds its members one by one"],
 }
+
+
+@pytest.fixture(autouse=True)
+def analysts(world: World) -> Group:
+    return Group.objects.create(network=world.enlets, name="Analysts", kind=GroupKind.WORKING_GROUP)
 
 
 @pytest.fixture
@@ -387,14 +402,14 @@ def test_members_default_import_writes_nothing(
     path = _write(tmp_path, MEMBERS_BAD)
     before = _state()
     output, error = _import("--network", "ENLETS", "--members", path)
-    assert error is not None and "8 bad row(s)" in str(error)
+    assert error is not None and "9 bad row(s)" in str(error)
     assert set(_bad_rows(output)) == set(BAD_MEMBER_LINES)
     assert _state() == before
     assert _imports_audited() == []
 
 
 def test_members_skip_invalid_writes_exactly_the_good_rows(
-    world: World, welcome_group: Group, tmp_path: Path
+    world: World, welcome_group: Group, analysts: Group, tmp_path: Path
 ) -> None:
     """A new account with no usable password and an unverified address, an active
     membership for the network's membership days, the listed and the default groups,
@@ -427,7 +442,7 @@ def test_members_skip_invalid_writes_exactly_the_good_rows(
     expected = timezone.now() + timedelta(days=world.enlets.membership_days)
     assert abs(membership.expires_at - expected) < timedelta(minutes=1)
     assert set(GroupMembership.objects.filter(user=person).values_list("group", flat=True)) == {
-        world.core_group.pk,
+        analysts.pk,
         welcome_group.pk,
     }
     existing = world.people["lea_de"]
@@ -438,13 +453,13 @@ def test_members_skip_invalid_writes_exactly_the_good_rows(
     assert vetting_current(user=person) is None
     [audited] = _imports_audited()
     assert audited["what"] == "members"
-    assert (audited["created"], audited["updated"], audited["bad_rows"]) == (1, 1, 8)
+    assert (audited["created"], audited["updated"], audited["bad_rows"]) == (1, 1, 9)
     assert not {"email", "emails"} & set(audited), "the audit entry holds counts only"
 
 
 MEMBERS_GOOD = """\
 email;display_name;organisation;country;groups
-new.officer@policja.pl.test;Kasia;Polish Police;PL;Core Group
+new.officer@policja.pl.test;Kasia;Polish Police;PL;Analysts
 officer@bundespolizei.de.test;;Bundespolizei;DE;
 """
 
@@ -461,12 +476,17 @@ def test_importing_the_same_members_twice_changes_nothing(world: World, tmp_path
     assert _state() == after_first
 
 
-def test_an_expired_membership_is_renewed_and_a_suspended_one_is_not(
+def test_expired_and_suspended_memberships_are_not_brought_back(
     world: World, tmp_path: Path
 ) -> None:
+    """Re-running last year's file must not undo yearly re-confirmation or a suspension."""
     officer, suspended = world.people["lea_pl"], world.people["lea_de"]
+    lapsed = world.people["group_leader"]
     NetworkMembership.objects.filter(user=officer, network=world.enlets).update(
         status=MembershipStatus.EXPIRED, expires_at=timezone.now() - timedelta(days=1)
+    )
+    NetworkMembership.objects.filter(user=lapsed, network=world.enlets).update(
+        expires_at=timezone.now() - timedelta(days=1)  # housekeeping has not run yet
     )
     NetworkMembership.objects.filter(user=suspended, network=world.enlets).update(
         status=MembershipStatus.SUSPENDED
@@ -475,33 +495,77 @@ def test_an_expired_membership_is_renewed_and_a_suspended_one_is_not(
         tmp_path,
         "email,display_name,organisation,country,groups\n"
         "officer@policja.pl.test,,Polish Police,PL,\n"
-        "officer@bundespolizei.de.test,,Bundespolizei,DE,\n",
+        "officer@bundespolizei.de.test,,Bundespolizei,DE,\n"
+        "leader@policja.pl.test,,Polish Police,PL,\n",
     )
+    before = _state()
     output, error = _import("--network", "ENLETS", "--members", path, "--skip-invalid")
     assert error is None, output
-    assert _bad_rows(output) == {3: ["email: the person is suspended from ENLETS"]}
-    renewed = NetworkMembership.objects.get(user=officer, network=world.enlets)
-    assert renewed.status == MembershipStatus.ACTIVE
-    assert renewed.expires_at is not None and renewed.expires_at > timezone.now()
-    assert (
-        NetworkMembership.objects.get(user=suspended, network=world.enlets).status
-        == MembershipStatus.SUSPENDED
-    )
+    expired = "email: the membership of ENLETS expired: a National Contact re-confirms members"
+    bad = _bad_rows(output)
+    assert set(bad) == {2, 3, 4}
+    assert bad[2][0].startswith(expired) and bad[4][0].startswith(expired)
+    assert bad[3] == ["email: the person is suspended from ENLETS"]
+    assert _state() == before
 
 
-def test_an_existing_account_keeps_its_own_organisation(world: World, tmp_path: Path) -> None:
+def test_an_existing_account_of_another_organisation_is_a_bad_row(
+    world: World, tmp_path: Path
+) -> None:
     stakeholder = world.people["stakeholder"]  # University, BE
-    join(stakeholder, world.aquapol)
     path = _write(
         tmp_path,
         "email,display_name,organisation,country,groups\n"
         "researcher@uni.be.test,Prof,Polish Police,PL,\n",
     )
-    output, error = _import("--network", "AQUAPOL", "--members", path)
+    output, error = _import("--network", "AQUAPOL", "--members", path, "--skip-invalid")
     assert error is None, output
-    assert "note: line 2, organisation: the account names another organisation" in output
+    assert _bad_rows(output) == {
+        2: ["organisation: the account belongs to University, not to this one"]
+    }
+    assert not NetworkMembership.objects.filter(user=stakeholder, network=world.aquapol).exists()
     stakeholder.refresh_from_db()
     assert stakeholder.organisation == world.university
+
+
+def test_an_unterminated_quote_refuses_the_file(world: World, tmp_path: Path) -> None:
+    """Lenient CSV reading would fold every later line into one cell and lose them."""
+    path = _write(
+        tmp_path,
+        "email,display_name,organisation,country,groups\n"
+        'a@policja.pl.test,"Anna,Polish Police,PL,\n'
+        "b@policja.pl.test,Bartek,Polish Police,PL,\n",
+    )
+    before = _state()
+    _output, error = _import("--network", "ENLETS", "--members", path, "--skip-invalid")
+    assert error is not None and "cannot be read as CSV" in str(error)
+    assert _state() == before
+
+
+def test_a_header_without_rows_is_refused(world: World, tmp_path: Path) -> None:
+    path = _write(tmp_path, "email,display_name,organisation,country,groups\n\n")
+    _output, error = _import("--network", "ENLETS", "--members", path)
+    assert error is not None and "no rows under its header" in str(error)
+    assert _imports_audited() == []
+
+
+def test_line_breaks_in_a_value_are_a_bad_row(world: World, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "email,display_name,organisation,country,groups\n"
+        'a@policja.pl.test,"Anna\nNowak",Polish Police,PL,\n'
+        "b@policja.pl.test,Bartek\u2028Nowak,Polish Police,PL,\n"
+        "c@policja.pl.test,Celina,Polish Police,PL,\n",
+    )
+    output, error = _import("--network", "ENLETS", "--members", path, "--skip-invalid")
+    assert error is None, output
+    bad = _bad_rows(output)
+    assert bad == {
+        2: ["display_name: has a line break or a control character"],
+        4: ["display_name: has a line break or a control character"],
+    }
+    assert "1 created" in output
+    assert User.objects.filter(email="c@policja.pl.test").exists()
 
 
 def test_an_imported_person_sets_a_password_through_password_reset(

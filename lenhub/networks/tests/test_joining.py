@@ -868,3 +868,60 @@ def test_reconfirm_and_suspend_on_the_manage_page(
     assert reason in mailoutbox[0].body
     # the suspended member is no longer listed
     assert officer.pk not in _rows(client.get(url).content.decode())
+
+
+@pytest.mark.parametrize("ending", ["suspended", "left", "expired"])
+def test_a_national_contact_whose_membership_ends_stops_acting_for_the_network(
+    world: World, ending: str
+) -> None:
+    """Roles in a network end with the membership: a suspended, departed or lapsed
+    National Contact no longer sees the member list to manage, nor decides."""
+    nc, secretariat = world.people["nc_pl"], world.people["secretariat"]
+    application = _apply(_applicant(world), world.enlets)
+    assert may_decide(user=nc, application=application, mfa=True)
+    own = NetworkMembership.objects.get(user=nc, network=world.enlets)
+    if ending == "suspended":
+        membership_suspend(membership=own, actor=secretariat, reason="Under investigation.")
+    elif ending == "left":
+        membership_leave(user=nc, network=world.enlets)
+    else:
+        NetworkMembership.objects.filter(pk=own.pk).update(
+            expires_at=timezone.now() - timedelta(days=1)
+        )
+        memberships_housekeeping()
+    assert not RoleAssignment.objects.filter(user=nc).exists()
+    revoked = _audited("role.revoked")
+    assert {entry.data["role"] for entry in revoked} == {Role.NATIONAL_CONTACT}
+    assert revoked[0].data["because"] == f"membership {ending}"
+    assert not may_decide(user=nc, application=application, mfa=True)
+    assert not applications_to_decide(user=nc).exists()
+    client = _signed_in("nc_pl", world)
+    assert client.get("/networks/ENLETS/manage/members/").status_code == 404
+    assert client.get("/networks/decisions/").status_code == 403
+
+
+def test_a_suspended_member_cannot_return_by_applying_again(world: World) -> None:
+    officer = world.people["lea_pl"]
+    membership = NetworkMembership.objects.get(user=officer, network=world.enlets)
+    application = None
+    membership_suspend(
+        membership=membership, actor=world.people["secretariat"], reason="Under investigation."
+    )
+    with pytest.raises(ValidationError, match="suspended"):
+        application = _apply(officer, world.enlets)
+    assert application is None
+    # nor through an application sent before the suspension
+    other = world.people["lea_de"]
+    pending = JoinApplication.objects.create(
+        user=other,
+        network=world.aquapol,
+        organisation=world.police_de,
+        country_id="DE",
+        position="Analyst",
+        motivation="I work on cross-border cases.",
+    )
+    join(other, world.aquapol, status=MembershipStatus.SUSPENDED)
+    RoleAssignment.objects.create(user=world.people["secretariat"], role=Role.SECRETARIAT,
+                                  network=world.aquapol)  # fmt: skip
+    with pytest.raises(ValidationError, match="suspended"):
+        application_approve(application=pending, decider=world.people["secretariat"], mfa=True)

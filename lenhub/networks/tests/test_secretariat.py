@@ -14,6 +14,7 @@ from django.test import Client
 from lenhub.accounts.models import Role, RoleAssignment, User
 from lenhub.audit.models import AuditEntry
 from lenhub.conftest import World, client_sign_in, make_user
+from lenhub.dissemination.services import news_publish
 from lenhub.networks.models import (
     Group,
     GroupKind,
@@ -368,3 +369,50 @@ def test_pages_never_show_email_addresses_of_other_people(world: World) -> None:
     html = _client(world).get(MANAGE).content.decode()
     others = User.objects.exclude(pk=world.people["secretariat"].pk).values_list("email", flat=True)
     assert not [email for email in others if email in html]
+
+
+def test_core_groups_and_secretariats_are_never_joined_by_default(world: World) -> None:
+    client = _client(world)
+    response = client.post(
+        MANAGE + "structures/new/",
+        {"name": "Inner circle", "kind": GroupKind.CORE_GROUP, "is_default": "on"},
+    )
+    assert response.status_code == 400
+    assert "Nobody joins a core group or a secretariat by default" in response.content.decode()
+    assert not Group.objects.filter(name="Inner circle").exists()
+    response = client.post(
+        MANAGE + f"structures/{world.core_group.pk}/",
+        {"name": "Core Group", "kind": GroupKind.CORE_GROUP, "is_default": "on"},
+    )
+    assert response.status_code == 400
+    world.core_group.refresh_from_db()
+    assert not world.core_group.is_default
+
+
+def test_a_structure_whose_content_is_addressed_to_it_is_not_deleted(world: World) -> None:
+    """Content names its group only in its audience: deleting the group would leave that
+    content readable by nobody, so the deletion is refused."""
+    news_publish(
+        title="For the core group",
+        summary="s",
+        body="b",
+        audience=[f"group:{world.core_group.pk}"],
+        tlp="AMBER",
+        author=world.people["secretariat"],
+    )
+    response = _client(world).post(MANAGE + f"structures/{world.core_group.pk}/delete/")
+    assert response.status_code == 302
+    assert Group.objects.filter(pk=world.core_group.pk).exists()
+    assert _audited("group.deleted") == []
+
+
+def test_deleting_a_structure_revokes_its_leaders_role_on_the_record(world: World) -> None:
+    group = Group.objects.create(network=world.enlets, name="Drones TIG", kind=GroupKind.TIG)
+    leader = world.people["lea_pl"]
+    RoleAssignment.objects.create(user=leader, role=Role.GROUP_LEADER, group=group)
+    response = _client(world).post(MANAGE + f"structures/{group.pk}/delete/")
+    assert response.status_code == 302
+    assert not RoleAssignment.objects.filter(user=leader, role=Role.GROUP_LEADER).exists()
+    [revoked] = _audited("role.revoked")
+    assert revoked.target == f"person:{leader.audit_pid}"
+    assert revoked.data["role"] == Role.GROUP_LEADER

@@ -62,6 +62,8 @@ class DemoPerson:
     networks: tuple[str, ...] = ()
     groups: tuple[tuple[str, str], ...] = ()
     pseudonym: bool = False
+    # listed in the expert finder: (position, expertise, languages), our own words
+    expert: tuple[str, str, str] | None = None
 
 
 PEOPLE = [
@@ -82,6 +84,11 @@ PEOPLE = [
         "National Contact ENLETS/PL, core group",
         ("ENLETS",),
         (("ENLETS", "Core Group"),),
+        expert=(
+            "Head of a digital forensics unit",
+            "Mobile device forensics, body-worn cameras, procurement of forensic tools",
+            "pl,en,de",
+        ),
     ),
     DemoPerson(
         "deputy@policja.pl.test",
@@ -98,6 +105,11 @@ PEOPLE = [
         ("RAILPOL", "ENLETS"),
         (("RAILPOL", "Counter Terrorism"),),
         pseudonym=True,
+        expert=(
+            "Railway security officer",
+            "Protection of railway stations and trains, explosives detection, crowd safety",
+            "de,en",
+        ),
     ),
     DemoPerson(
         "core@politie.nl.test",
@@ -114,6 +126,11 @@ PEOPLE = [
         "LEA practitioner",
         ("ENLETS", "AQUAPOL"),
         pseudonym=True,
+        expert=(
+            "Maritime gendarmerie officer",
+            "Vessel tracking with AIS, inspections at sea, drones for coastal surveillance",
+            "fr,en,es",
+        ),
     ),
     DemoPerson(
         "researcher@ugent.be.test",
@@ -188,6 +205,15 @@ class Command(BaseCommand):
                     is_staff=spec.email.startswith("operator@"),
                     is_superuser=spec.email.startswith("operator@"),
                 )
+                if spec.expert:
+                    user.position, user.expertise, user.languages = spec.expert
+                    user.show_in_expert_finder = user.show_position = True
+                    user.save(
+                        update_fields=[
+                            "position", "expertise", "languages",
+                            "show_in_expert_finder", "show_position",
+                        ]
+                    )  # fmt: skip
                 EmailAddress.objects.create(
                     user=user, email=spec.email, verified=True, primary=True
                 )

@@ -54,6 +54,13 @@ class Command(BaseCommand):
             help="Write the good rows and report the bad ones (default: all or nothing).",
         )
 
+        parser.add_argument(
+            "--allow-kind-change",
+            action="store_true",
+            help="Let the organisations file change an organisation's kind (this resets the "
+            "vetting of all its people, on every network).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         network = Network.objects.filter(acronym__iexact=options["network"].strip()).first()
         if network is None:
@@ -63,15 +70,20 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        service = organisations_import if options["organisations"] else members_import
+        common = {
+            "network": network,
+            "data": data,
+            "actor": None,  # the person running the installation's command line
+            "dry_run": options["dry_run"],
+            "skip_invalid": options["skip_invalid"],
+        }
         try:
-            report = service(
-                network=network,
-                data=data,
-                actor=None,  # the person running the installation's command line
-                dry_run=options["dry_run"],
-                skip_invalid=options["skip_invalid"],
-            )
+            if options["organisations"]:
+                report = organisations_import(
+                    **common, allow_kind_change=options["allow_kind_change"]
+                )
+            else:
+                report = members_import(**common)
         except ImportFileError as error:
             raise CommandError(f"{path}: {error}") from None
         self._print(report, network, path)
