@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "lenhub.accounts",
     "lenhub.networks",
     "lenhub.dissemination",
+    "lenhub.knowledge",
     "lenhub.api",
     "django.contrib.admin",
     "django.contrib.auth",
