@@ -19,6 +19,8 @@ from lenhub.networks.landscape import landscape_load
 from lenhub.networks.landscape_data import BODIES
 from lenhub.networks.models import (
     ApplicationStatus,
+    Group,
+    GroupKind,
     GroupMembership,
     JoinApplication,
     MembershipStatus,
@@ -187,8 +189,9 @@ def test_apply_then_national_contact_approves_by_token(
 ) -> None:
     """An unvetted Polish officer applies from a browser session; the Polish National
     Contact approves with a token; the officer is vetted, a member, in the default group."""
-    world.core_group.is_default = True
-    world.core_group.save(update_fields=["is_default"])
+    welcome = Group.objects.create(
+        network=world.enlets, name="Welcome", kind=GroupKind.OTHER, is_default=True
+    )
     applicant = world.people["unvetted_mfa"]
     session = Client()
     client_sign_in(session, applicant.email, world.secrets["unvetted_mfa"])
@@ -217,7 +220,8 @@ def test_apply_then_national_contact_approves_by_token(
     assert approved.status_code == 200, approved.content
     assert approved.json()["status"] == "approved"
     assert NetworkMembership.objects.get(user=applicant, network=world.enlets).status == "active"
-    assert GroupMembership.objects.filter(user=applicant, group=world.core_group).exists()
+    assert GroupMembership.objects.filter(user=applicant, group=welcome).exists()
+    assert not GroupMembership.objects.filter(user=applicant, group=world.core_group).exists()
     assert vetting_current(user=applicant) is not None  # the approval recorded the vetting
     assert session.get(f"{API}/networks/ENLETS/members").status_code == 200
     mine = session.get(f"{API}/applications/mine").json()
