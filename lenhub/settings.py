@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "lenhub.networks",
     "lenhub.dissemination",
     "lenhub.knowledge",
+    "lenhub.search",
     "lenhub.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -382,3 +383,8 @@ LOGGING = {
         "lenhub.access": {"level": env("LENHUB_ACCESS_LOG_LEVEL", "INFO")},
     },
 }
+
+# Search: "auto" uses PostgreSQL full-text search on PostgreSQL, SQLite FTS5 on SQLite.
+LENHUB_SEARCH_ENGINE = env("LENHUB_SEARCH_ENGINE", "auto")
+if LENHUB_SEARCH_ENGINE not in ("auto", "sqlite", "postgres"):
+    raise ImproperlyConfigured("LENHUB_SEARCH_ENGINE must be auto, sqlite or postgres.")

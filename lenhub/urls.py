@@ -12,6 +12,7 @@ from lenhub.api.errors import api_not_found
 from lenhub.core import health
 from lenhub.core import views as core
 from lenhub.dissemination import views as dissemination
+from lenhub.knowledge import views as knowledge
 from lenhub.networks import views as networks
 from lenhub.networks import views_experts as networks_experts
 from lenhub.networks import views_export as networks_export
@@ -125,6 +126,8 @@ urlpatterns = [
     ),
     path("news/", dissemination.news_list, name="news_list"),
     path("news/<int:pk>/", dissemination.news_detail, name="news_detail"),
+    path("knowledge/", knowledge.knowledge_search, name="knowledge_search"),
+    path("knowledge/projects/<int:pk>/", knowledge.project_detail, name="project_detail"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

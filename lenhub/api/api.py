@@ -118,11 +118,13 @@ def _mount() -> None:
     from lenhub.audit.api import router as audit
     from lenhub.dissemination.api import router as dissemination
     from lenhub.networks.api import router as networks
+    from lenhub.search.api import router as knowledge
 
     api.add_router("/", accounts)
     api.add_router("/news", dissemination)
     api.add_router("/audit", audit)
     api.add_router("/", networks)
+    api.add_router("/", knowledge)
 
 
 _mount()

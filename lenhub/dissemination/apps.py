@@ -6,3 +6,8 @@ class DisseminationConfig(AppConfig):
     name = "lenhub.dissemination"
     label = "dissemination"
     verbose_name = _("Dissemination")
+
+    def ready(self) -> None:
+        from lenhub.dissemination.search import register
+
+        register()

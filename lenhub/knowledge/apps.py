@@ -6,3 +6,8 @@ class KnowledgeConfig(AppConfig):
     name = "lenhub.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge factory")
+
+    def ready(self) -> None:
+        from lenhub.knowledge.search import register
+
+        register()

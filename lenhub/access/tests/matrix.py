@@ -8,6 +8,8 @@ with the expected status and the canary appears exactly where it may.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,7 +138,11 @@ SURFACES = [
     "api_list",
     "token_detail",
     "token_list",
+    "search",
+    "token_search",
+    "search_page",
 ]
+SEARCH_SURFACES = {"search", "token_search", "search_page"}
 STAFF_PAGES = {"audit": {"auditor"}, "vetting": {"nc_pl", "secretariat"}}
 # People whose tokens do not act: never vetted, or vetting lapsed; the anonymous visitor
 # presents a made-up token. Their token requests are refused outright.
@@ -162,12 +168,25 @@ def run_matrix(fetch: Fetch, items: dict[str, Item], surfaces: list[str] = SURFA
                     "api_list": "/api/v1/news?limit=100",
                     "token_detail": f"{TOKEN}/api/v1/news/{item.news.pk}",
                     "token_list": f"{TOKEN}/api/v1/news?limit=100",
+                    "search": f"/api/v1/search?q={item.canary}&limit=100",
+                    "token_search": f"{TOKEN}/api/v1/search?q={item.canary}&limit=100",
+                    "search_page": f"/knowledge/?q={item.canary}",
                 }[surface]
                 status, body = fetch(persona, path)
+                if surface == "search_page":  # the form echoes the query: judge the results
+                    body = body[body.find('id="results-heading"') :]
                 seen = item.canary in body
                 label_shown = True
                 if surface.startswith("token_") and persona in TOKEN_REFUSED:
                     ok = status == 401 and not seen
+                elif surface in SEARCH_SURFACES:
+                    # found by those who may read it; for everyone else the engine finds
+                    # nothing at all: no result, no count
+                    ok = (
+                        status == 200
+                        and seen == allowed
+                        and _search_total(body) == (1 if allowed else 0)
+                    )
                 elif surface in ("detail", "api_detail", "token_detail"):
                     ok = (status == 200 and seen) if allowed else (status == 404 and not seen)
                     if allowed:
@@ -191,6 +210,14 @@ def run_matrix(fetch: Fetch, items: dict[str, Item], surfaces: list[str] = SURFA
                     ok = status == 200 and seen == allowed
                 cases.append(Case(persona, surface, name, allowed, status, seen, ok, label_shown))
     return cases
+
+
+def _search_total(body: str) -> int | None:
+    """The number of results a search surface reports (API JSON or the page heading)."""
+    if body.lstrip().startswith("{"):
+        return int(json.loads(body)["total"])
+    found = re.search(r'id="results-count"[^>]*>(\d+) result', body)
+    return int(found.group(1)) if found else None
 
 
 def summarise(cases: list[Case]) -> str:

@@ -35,7 +35,7 @@ from lenhub.dissemination.models import News
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-SCOPES = f"news:read,{TOKEN_SCOPES}"
+SCOPES = f"news:read,knowledge:read,{TOKEN_SCOPES}"
 
 
 def _token_for(user: User) -> str:
@@ -143,3 +143,20 @@ def test_directory_matrix_catches_an_open_member_list(live_server: Any, monkeypa
     leaks = {(c.persona, c.surface) for c in cases if c.seen and not c.allowed}
     assert ("registered", "enlets_members") in leaks  # signed in, never vetted
     assert ("lea_fr_aquapol", "enlets_members") in leaks
+
+
+def test_matrix_catches_a_search_without_the_access_filter(
+    live_server: Any, monkeypatch: Any
+) -> None:
+    """Mutation check: if the search engine dropped its access condition, restricted
+    canaries would be found (and counted) by people outside their audience."""
+    world = build_world()
+    items = plant_items(world)
+    fetch = _fetcher(live_server.url, world)
+    monkeypatch.setattr("lenhub.search.services._access", lambda viewer: ("1 = 1", []))
+
+    cases = run_matrix(fetch, items, surfaces=["search"])
+
+    leaks = {(c.persona, c.item) for c in cases if not c.ok and c.canary_seen and not c.allowed}
+    assert ("anonymous", "participants_red") in leaks
+    assert ("lea_fr_aquapol", "enlets_amber") in leaks

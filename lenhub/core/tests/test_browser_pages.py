@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from lenhub.access.services import restricted_set_audience
 from lenhub.accounts.models import User
 from lenhub.conftest import PASSWORD, World, http_sign_in, make_user
 from lenhub.core.testing.axe import STRICT_TAGS, axe_violations, format_violations
@@ -47,6 +48,7 @@ from lenhub.core.testing.browser import (
     watch,
 )
 from lenhub.dissemination.services import news_publish
+from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
 from lenhub.networks.services import application_submit
 
 pytestmark = [
@@ -234,6 +236,19 @@ def _plant(world: World) -> dict[str, Any]:
         tlp="GREEN",
         author=author,
     )
+    project = Project.objects.create(
+        acronym="SKYGUARD",
+        title="Detecting and stopping unauthorised drones near prisons",
+        summary="A counter-drone pilot with two police forces.\n\nResults are public.",
+        framework="H2020",
+        status="ongoing",
+    )
+    restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    for name, country in (("Polish Police", "PL"), ("Drone Lab", "DE")):
+        organisation = ResearchOrganisation.objects.create(
+            name=name, country_code=country, is_lea=name.endswith("Police")
+        )
+        Participation.objects.create(project=project, organisation=organisation, role="participant")
     RecoveryCodes.activate(world.people["lea_pl"])
     # someone asking to join ENLETS, for the National Contact's decisions queue
     application_submit(
@@ -253,6 +268,7 @@ def _plant(world: World) -> dict[str, Any]:
     return {
         "public_news": public.pk,
         "member_news": members.pk,
+        "project": project.pk,
         "confirm_email": f"/accounts/confirm-email/{confirm_key}/",
         "reset_password": f"/accounts/password/reset/key/{reset_key}/",
     }
@@ -284,6 +300,9 @@ def test_every_page_is_accessible_strict_and_local(
         "/networks/?q=enlets",
         "/networks/ENLETS/",
         "/networks/landscape/",
+        "/knowledge/",
+        "/knowledge/?q=drones",
+        f"/knowledge/projects/{planted['project']}/",
     ]:
         tour.check(page, "anonymous", path)
     # the link from a password-reset email leads to the form for the new password
@@ -320,6 +339,7 @@ def test_every_page_is_accessible_strict_and_local(
         "/dashboard/",
         "/news/",
         f"/news/{planted['member_news']}/",
+        "/knowledge/?q=drones+workshop",
         "/profile/",
         "/profile/tokens/",
         "/accounts/email/",

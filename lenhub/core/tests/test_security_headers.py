@@ -21,11 +21,13 @@ from django.core import mail
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
+from lenhub.access.services import restricted_set_audience
 from lenhub.accounts.models import Role, RoleAssignment
 from lenhub.accounts.tokens import token_create
 from lenhub.conftest import PASSWORD, World, client_sign_in
 from lenhub.core.tests.security import cache_control_problems, header_problems, html_problems
 from lenhub.dissemination.services import news_publish
+from lenhub.knowledge.models import Project
 from lenhub.networks.models import OrganisationMembership
 from lenhub.networks.services import application_submit
 
@@ -47,6 +49,10 @@ PAGES = [
     Page("anonymous", "/news/", 200),
     Page("anonymous", "/news/{public_news}/", 200),
     Page("anonymous", "/news/{lea_news}/", 404),
+    Page("anonymous", "/knowledge/", 200),
+    Page("anonymous", "/knowledge/?q=drones&programme=H2020", 200),
+    Page("anonymous", "/knowledge/projects/{public_project}/", 200),
+    Page("anonymous", "/knowledge/projects/{members_project}/", 404),
     Page("anonymous", "/no-such-page/", 404),
     Page("anonymous", "/accounts/login/", 200),
     Page("anonymous", "/accounts/signup/", 200),
@@ -93,6 +99,8 @@ PAGES = [
     Page("lea_pl", "/profile/tokens/{token}/revoke/", 405),
     Page("lea_pl", "/news/", 200),
     Page("lea_pl", "/news/{lea_news}/", 200),
+    Page("lea_pl", "/knowledge/?q=drones", 200),
+    Page("lea_pl", "/knowledge/projects/{members_project}/", 200),
     Page("lea_pl", "/vetting/", 403),
     Page("lea_pl", "/audit/", 404),
     Page("lea_pl", "/accounts/email/", 200),
@@ -191,6 +199,11 @@ def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
         "organisation": str(world.police_pl.pk),
         "missing": "999999",  # no security key has this id
     }
+    for audience, tlp, key in ((["public"], "CLEAR", "public_project"),
+                               (["members"], "GREEN", "members_project")):  # fmt: skip
+        project = Project.objects.create(acronym=key.upper(), title=f"A {key}")
+        restricted_set_audience(item=project, audience=audience, tlp=tlp, actor=None)
+        values[key] = str(project.pk)
     application = application_submit(
         user=world.people["unvetted_mfa"],
         network=world.enlets,
@@ -328,6 +341,7 @@ def test_the_sweep_covers_every_page() -> None:
     sample |= {"confirm_key": "key", "token": "key", "missing": "1"}
     sample |= {"reset_key": "1-key", "reset_uid": "1"}
     sample |= {"application": "1", "group": "1", "contact": "1", "orgmember": "1"}
+    sample |= {"public_project": "1", "members_project": "1"}
     covered: set[str] = set()
     for page in PAGES:
         try:

@@ -1,0 +1,23 @@
+"""News in the one search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lenhub.dissemination.models import News
+from lenhub.search.registry import Entry, search_register
+
+
+def news_entry(news: Any) -> Entry:
+    return Entry(
+        title=news.title,
+        keywords=news.summary,
+        body=news.body,
+        url=news.get_absolute_url(),
+        year=news.published_at.year,
+        sort_date=news.published_at.date(),
+    )
+
+
+def register() -> None:
+    search_register("news", News, news_entry, label="news")

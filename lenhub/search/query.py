@@ -1,0 +1,230 @@
+"""From what a practitioner types to the terms the engines search for.
+
+Words are folded to lower case without accents; question words and other stop words are
+dropped; each remaining word may bring synonyms practitioners and research projects use
+for the same thing (a bomb is an improvised explosive device, a drone is an unmanned
+aerial vehicle). Terms are searched with OR and ranked, so a long question still finds
+the projects that match most of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_TERMS = 24
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "more",
+        "most",
+        "my",
+        "new",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "us",
+        "use",
+        "used",
+        "using",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "within",
+        "would",
+        "you",
+        "your",
+        "help",
+        "helps",
+        "need",
+        "needs",
+        "want",
+        "way",
+        "ways",
+        "better",
+        "find",
+        "finding",
+        "tool",
+        "tools",
+        "project",
+        "projects",
+        "research",
+    ]
+)
+
+# word -> more words or phrases meaning the same to a practitioner (one direction each;
+# the list is short on purpose: it names lenhub's field, not the whole language)
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "bomb": ("explosive", "ied"),
+    "bombs": ("explosive", "ied"),
+    "explosive": ("explosives", "ied", "bomb"),
+    "explosives": ("explosive", "ied", "bomb"),
+    "ied": ("improvised explosive", "explosive"),
+    "drone": ("uav", "uas", "unmanned aerial"),
+    "drones": ("uav", "uas", "unmanned aerial"),
+    "uav": ("drone", "unmanned aerial"),
+    "crowd": ("crowded", "mass gathering", "public space"),
+    "crowded": ("crowd", "mass gathering", "public space"),
+    "crowds": ("crowd", "mass gathering"),
+    "soft": ("public space",),
+    "cyber": ("cybercrime", "cybersecurity"),
+    "cybercrime": ("cyber crime", "cyber attack"),
+    "hacking": ("cyber attack", "cybercrime"),
+    "cross": ("cross-border",),
+    "border": ("frontier", "border control"),
+    "borders": ("border", "border control"),
+    "exchange": ("sharing", "interoperability"),
+    "sharing": ("exchange", "interoperability"),
+    "radicalisation": ("radicalization", "extremism"),
+    "radicalization": ("radicalisation", "extremism"),
+    "terrorism": ("terrorist", "counter-terrorism"),
+    "terrorist": ("terrorism",),
+    "trafficking": ("smuggling",),
+    "smuggling": ("trafficking",),
+    "firearms": ("weapons", "guns"),
+    "guns": ("firearms", "weapons"),
+    "cbrn": ("chemical", "biological", "radiological", "nuclear"),
+    "forensic": ("forensics", "crime scene"),
+    "forensics": ("forensic", "crime scene"),
+    "ship": ("vessel", "maritime"),
+    "ships": ("vessel", "maritime"),
+    "sea": ("maritime",),
+    "maritime": ("sea", "vessel"),
+    "cctv": ("video surveillance", "camera"),
+    "camera": ("video surveillance", "cctv"),
+    "cameras": ("video surveillance", "cctv"),
+    "police": ("law enforcement", "lea"),
+    "officers": ("police", "law enforcement"),
+    "lea": ("law enforcement", "police"),
+    "disaster": ("crisis", "emergency"),
+    "crisis": ("emergency", "disaster"),
+    "fake": ("disinformation", "counterfeit"),
+    "disinformation": ("fake news", "misinformation"),
+    "money": ("financial", "laundering"),
+    "fingerprints": ("biometric", "fingerprint"),
+    "face": ("facial", "biometric"),
+    "railway": ("rail", "train"),
+    "trains": ("rail", "railway"),
+    "airport": ("aviation", "air transport"),
+    "cargo": ("container", "supply chain"),
+    "containers": ("container", "cargo"),
+}
+
+# two words typed together -> what projects call that
+PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("counter", "drone"): ("anti-drone", "drone detection", "drone alarm", "counter-uas",
+                           "c-uas", "drone neutralisation"),
+    ("counter", "drones"): ("anti-drone", "drone detection", "drone alarm", "counter-uas",
+                            "c-uas", "drone neutralisation"),
+    ("electronic", "evidence"): ("e-evidence", "digital evidence", "digital forensics"),
+    ("digital", "evidence"): ("e-evidence", "electronic evidence", "digital forensics"),
+    ("public", "spaces"): ("public space", "soft targets", "mass gatherings"),
+    ("small", "boats"): ("small vessels", "small boat", "go-fast"),
+}  # fmt: skip
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[str, ...]  # what the reader typed, minus stop words
+    terms: tuple[str, ...]  # words and their synonyms; a term may be a phrase
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def parse(text: str, *, expand: bool = True) -> ParsedQuery:
+    words: list[str] = []
+    for word in _WORD.findall(fold(text or "")):
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        if word not in words:
+            words.append(word)
+    terms = list(words)
+    if expand:
+        for pair in itertools.pairwise(words):
+            for phrase in PHRASES.get(pair, ()):
+                if phrase not in terms:
+                    terms.append(phrase)
+        for word in words:
+            for synonym in SYNONYMS.get(word, ()):
+                if synonym not in terms:
+                    terms.append(synonym)
+    return ParsedQuery(tuple(words[:MAX_TERMS]), tuple(terms[:MAX_TERMS]))
+
+
+def fts5_match(query: ParsedQuery) -> str:
+    """An FTS5 MATCH expression: each term (or phrase) quoted, joined by OR."""
+    parts = []
+    for term in query.terms:
+        tokens = re.findall(r"[a-z0-9]+", term)
+        if tokens:
+            parts.append('"' + " ".join(tokens) + '"')
+    return " OR ".join(parts)

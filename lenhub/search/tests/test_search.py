@@ -1,0 +1,207 @@
+"""The one search: ranking on the real CORDIS sample, access inside the engine (results,
+totals, facets and snippets), the API and "more like this". Runs on the embedded engine
+(SQLite FTS5) and, in the PostgreSQL run, on PostgreSQL full-text search."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from lenhub.access.policy import ANONYMOUS, viewer_for_user
+from lenhub.access.services import restricted_set_audience
+from lenhub.conftest import World
+from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
+from lenhub.knowledge.tests.conftest import shared_data
+from lenhub.search.engines import engine
+from lenhub.search.models import SearchDocument
+from lenhub.search.services import more_like_this, search
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def cordis() -> None:
+    directory = shared_data() / "security-research"
+    if not (directory / "fp7-security-projects.csv").exists():
+        pytest.skip(f"the real CORDIS sample is not at {directory} (../shared/data absent)")
+    args: list[str] = []
+    for flag, name in (
+        ("--projects", "fp7-security-projects.csv"),
+        ("--projects", "h2020-secure-societies-projects.csv"),
+        ("--participations", "fp7-security-participations.csv"),
+        ("--participations", "h2020-secure-societies-participations.csv"),
+    ):
+        args += [flag, str(Path(directory) / name)]
+    call_command("import_cordis", *args, stdout=io.StringIO())
+
+
+def _top(text: str, n: int) -> list[str]:
+    hits = search(ANONYMOUS, text, limit=n, facets=False, snippets=False).hits
+    return [hit.title.split(":", 1)[0] for hit in hits]
+
+
+# Projects that answer each question, named from what they are about (not from runs).
+ANSWERS = {
+    "detecting explosives": (5, 4, {"PREVAIL", "EMPHASIS", "EXPEDIA", "HOMER", "LOTUS",
+                                    "COMMONSENSE", "BONAS", "HYPERION", "AIRS", "OPTIX",
+                                    "SENEX", "ACES", "I-MUST", "ENCOUNTER"}),
+    "protecting crowded public spaces": (10, 4, {"LETS-CROWD", "S4AllCities", "ADABTS",
+                                                 "IMPETUS", "SAFECITI", "EVACUATE"}),
+    "cross-border exchange of electronic evidence": (10, 3, {"EVIDENCE", "LOCARD",
+                                                             "INSPECTr", "EXFILES"}),
+    "counter drone systems": (5, 3, {"ALADDIN", "AEROCEPTOR", "SafeShore", "DAPS", "KNOX",
+                                     "COURAGEOUS", "JEY-CUAS"}),
+    "radicalisation online": (5, 3, {"SAFIRE", "MINDb4ACT", "TRIVALENT", "VOX-Pol",
+                                     "PROPHETS", "Pericles", "RED-Alert", "PRIME"}),
+    "maritime surveillance of small boats": (10, 6, {"PERSEUS", "SEABILLA", "I2C", "RANGER",
+                                                     "MARISA", "SafeShore", "TRITON", "AMASS",
+                                                     "CLOSEYE", "WIMAAS", "COMPASS2020", "SUNNY",
+                                                     "SECTRONIC"}),
+}  # fmt: skip
+
+
+def test_the_real_sample(cordis: None) -> None:
+    """One import of the real sample (it takes a while), then every check on it."""
+    _practitioner_questions_find_the_projects_that_answer_them()
+    _an_acronym_finds_its_project_first()
+    _the_api_answers_anonymous_callers_with_public_projects()
+    _facets_count_what_the_filters_leave()
+    _more_like_this()
+
+
+def _practitioner_questions_find_the_projects_that_answer_them() -> None:
+    for question, (n, wanted, answers) in ANSWERS.items():
+        found = _top(question, n)
+        assert len(set(found) & answers) >= wanted, (engine().name, question, found)
+
+
+def _an_acronym_finds_its_project_first() -> None:
+    assert _top("ILEAnet", 3)[0] == "ILEAnet"
+    assert _top("i-LEAD", 3)[0].casefold() == "i-lead"
+
+
+def _the_api_answers_anonymous_callers_with_public_projects() -> None:
+    response = Client().get("/api/v1/search?q=detecting+explosives&type=project&limit=5")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] > 5 and len(body["results"]) == 5
+    first = body["results"][0]
+    assert set(first) >= {"type", "id", "title", "score", "source_id"}
+    assert first["type"] == "project"
+    project = Project.objects.get(pk=first["id"])
+    assert first["source_id"] == project.source_id and project.source == "cordis"
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "<mark>" in first["snippet"]
+    assert {f["value"] for f in body["facets"]["type"]} == {"project"}
+    detail = Client().get(f"/api/v1/projects/{first['id']}").json()
+    assert detail["acronym"] == project.acronym and detail["participants"]
+
+
+def _facets_count_what_the_filters_leave() -> None:
+    everything = search(ANONYMOUS, "border surveillance", limit=1)
+    fp7 = dict(everything.facets["programme"])["FP7"]
+    only_fp7 = search(ANONYMOUS, "border surveillance", filters={"programme": "FP7"}, limit=1)
+    assert only_fp7.total == fp7
+    greek = dict(only_fp7.facets["country"])["GR"]
+    filters: dict[str, str | int | None] = {"programme": "FP7", "country": "GR"}
+    both = search(ANONYMOUS, "border surveillance", filters=filters, limit=100)
+    assert both.total == greek
+    assert all(
+        Participation.objects.filter(project_id=h.object_id, organisation__country_code="GR")
+        .exists()
+        for h in both.hits
+    )  # fmt: skip
+
+
+def _more_like_this() -> None:
+    prevail = Project.objects.get(acronym="PREVAIL")
+    document = SearchDocument.objects.get(kind="project", object_id=prevail.pk)
+    similar = [h.title.split(":", 1)[0] for h in more_like_this(ANONYMOUS, document).hits]
+    assert "PREVAIL" not in similar
+    assert {"EXPEDIA", "HOMER", "EMPHASIS"} & set(similar), similar
+
+
+# --- access inside the engine -------------------------------------------------------------
+
+
+def _restricted_project(world: World, audience: list[str], tlp: str) -> tuple[Project, str]:
+    canary = f"canary{secrets.token_hex(5)}"
+    project = Project.objects.create(
+        acronym=canary.upper(),
+        title=f"Confidential pilot {canary}",
+        summary=f"Findings about {canary} and its deployment.",
+        topics=f"TOPIC-{canary}",
+    )
+    organisation = ResearchOrganisation.objects.create(name=f"Org {canary}", country_code="IS")
+    Participation.objects.create(project=project, organisation=organisation, role="participant")
+    restricted_set_audience(item=project, audience=audience, tlp=tlp, actor=None)
+    if "participants" in audience:
+        project.participants.add(world.people["lea_de"])
+    return project, canary
+
+
+def _sees(viewer: Any, canary: str) -> dict[str, Any]:
+    found = search(viewer, canary, limit=10)
+    everything = search(viewer, "", limit=1)
+    return {
+        "total": found.total,
+        "titles": [h.title for h in found.hits],
+        "snippets": [h.snippet for h in found.hits],
+        "topic_facet": dict(everything.facets["topic"]).get(f"TOPIC-{canary}", 0),
+        "iceland": dict(everything.facets["country"]).get("IS", 0),
+    }
+
+
+def test_restricted_items_are_invisible_in_results_totals_facets_and_snippets(
+    world: World,
+) -> None:
+    enlets, canary = _restricted_project(world, [f"network:{world.enlets.pk}"], "AMBER")
+    red, red_canary = _restricted_project(world, ["participants"], "RED")
+    member = viewer_for_user(world.people["lea_pl"], mfa_verified=True)
+    outsider = viewer_for_user(world.people["lea_fr_aquapol"], mfa_verified=True)
+    participant = viewer_for_user(world.people["lea_de"], mfa_verified=True)
+
+    for viewer in (ANONYMOUS, outsider):
+        seen = _sees(viewer, canary)
+        assert seen == {"total": 0, "titles": [], "snippets": [], "topic_facet": 0, "iceland": 0}
+    seen = _sees(member, canary)
+    assert seen["total"] == 1 and canary in seen["titles"][0]
+    assert canary in seen["snippets"][0] and seen["topic_facet"] == 1 and seen["iceland"] == 1
+    # TLP:RED: found by the named participant only, and never with a snippet
+    assert _sees(member, red_canary)["total"] == 0
+    seen = _sees(participant, red_canary)
+    assert seen["total"] == 1 and seen["snippets"] == [""]
+    # narrowing the audience takes the item out of an earlier reader's results at once
+    restricted_set_audience(item=enlets, audience=["participants"], tlp="RED", actor=None)
+    assert _sees(member, canary)["total"] == 0
+    enlets.delete()
+    red.delete()
+    assert not SearchDocument.objects.filter(object_id__in=[enlets.pk, red.pk]).exists()
+
+
+def test_reindex_rebuilds_the_index(world: World) -> None:
+    _project, canary = _restricted_project(world, ["public"], "CLEAR")
+    SearchDocument.objects.all().delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_fts")
+    assert search(ANONYMOUS, canary).total == 0
+    out = io.StringIO()
+    call_command("search", "reindex", "project", stdout=out)
+    assert f"project: 1 indexed ({engine().name} engine)" in out.getvalue()
+    assert search(ANONYMOUS, canary).total == 1
+
+
+def test_a_query_of_only_stop_words_lists_everything_visible(world: World) -> None:
+    _restricted_project(world, ["public"], "CLEAR")
+    _restricted_project(world, ["members"], "GREEN")
+    assert search(ANONYMOUS, "how can we").total == 1
+    assert search(ANONYMOUS, "").total == 1
