@@ -46,11 +46,11 @@ migrations-check: install
 	LENHUB_DATA_DIR=$$(mktemp -d) $(BIN)/lenhub makemigrations --check --dry-run
 
 pytest-sqlite: install browser
-	LENHUB_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
+	LENHUB_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider -n auto
 
 pytest-postgres: install browser
 	LENHUB_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
-	  $(BIN)/pytest -q -p no:cacheprovider
+	  $(BIN)/pytest -q -p no:cacheprovider -n auto
 
 test: lint typecheck migrations-check pytest-sqlite pytest-postgres
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -171,6 +172,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, channels, tasks -----------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+_TEST_WORKER = env("PYTEST_XDIST_WORKER")  # tests in parallel: one Redis database each
+if REDIS_URL and _TEST_WORKER.startswith("gw"):
+    _redis = urlsplit(REDIS_URL)
+    _database = int(_redis.path.strip("/") or 0) + 1 + int(_TEST_WORKER[2:])
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_database}"))
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -150,10 +150,15 @@ TOKEN_REFUSED = {"anonymous", "registered", "unvetted_mfa", "expired"}
 TOKEN = "token:"  # path prefix: make the request with the persona's access token
 
 
-def run_matrix(fetch: Fetch, items: dict[str, Item], surfaces: list[str] = SURFACES) -> list[Case]:
+def run_matrix(
+    fetch: Fetch,
+    items: dict[str, Item],
+    surfaces: list[str] = SURFACES,
+    personas: list[str] = PERSONAS,
+) -> list[Case]:
     """Make one real request per (persona, surface, item) and judge it."""
     cases = []
-    for persona in PERSONAS:
+    for persona in personas:
         for surface in surfaces:
             for name, item in items.items():
                 allowed = persona in EXPECTED[name]

@@ -208,9 +208,11 @@ class DirectoryCase:
         return self.status == self.wanted_status and self.seen == self.allowed
 
 
-def run_directory_matrix(fetch: Fetch, canaries: dict[str, str]) -> list[DirectoryCase]:
+def run_directory_matrix(
+    fetch: Fetch, canaries: dict[str, str], personas: list[str] = PERSONAS
+) -> list[DirectoryCase]:
     cases = []
-    for persona in PERSONAS:
+    for persona in personas:
         for surface, path in SURFACES.items():
             status, body = fetch(persona, path)
             for name, canary in canaries.items():

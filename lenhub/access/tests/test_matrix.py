@@ -13,7 +13,6 @@ import requests
 from django.utils import timezone
 
 from lenhub.access.tests.matrix import (
-    PERSONAS,
     TOKEN,
     expected_reads_audited,
     plant_items,
@@ -58,15 +57,16 @@ def _token_for(user: User) -> str:
 
 
 def _fetcher(base_url: str, world: World) -> Any:
+    """Requests as each persona; people sign in (and get their token) on first use."""
     sessions: dict[str, requests.Session] = {"anonymous": requests.Session()}
     tokens = {"anonymous": "lh_000000000000_made-up"}
-    for persona in PERSONAS[1:]:
-        user = world.people[persona]
-        sessions[persona] = http_sign_in(base_url, user.email, world.secrets[persona])
-        tokens[persona] = _token_for(user)
     bare = requests.Session()  # token requests carry no session cookie
 
     def fetch(persona: str, path: str) -> tuple[int, str]:
+        if persona not in sessions:
+            user = world.people[persona]
+            sessions[persona] = http_sign_in(base_url, user.email, world.secrets[persona])
+            tokens[persona] = _token_for(user)
         if path.startswith(TOKEN):
             response = bare.get(
                 base_url + path.removeprefix(TOKEN),
@@ -79,6 +79,11 @@ def _fetcher(base_url: str, world: World) -> Any:
         return response.status_code, response.text
 
     return fetch
+
+
+# Enough people to show a leak in the mutation checks: nobody, an unvetted account, a
+# member of the other network, and a member.
+MUTATION_PERSONAS = ["anonymous", "registered", "lea_fr_aquapol", "lea_pl"]
 
 
 def test_http_access_matrix(live_server: Any) -> None:
@@ -108,7 +113,7 @@ def test_matrix_catches_an_unfiltered_view(live_server: Any, monkeypatch: Any) -
         "lenhub.dissemination.views.news_visible", lambda viewer: News.objects.all()
     )
 
-    cases = run_matrix(fetch, items, surfaces=["list"])
+    cases = run_matrix(fetch, items, surfaces=["list"], personas=MUTATION_PERSONAS)
 
     leaks = [case for case in cases if not case.ok and case.canary_seen and not case.allowed]
     assert leaks, "the matrix did not notice an unfiltered list"
@@ -138,7 +143,7 @@ def test_directory_matrix_catches_an_open_member_list(live_server: Any, monkeypa
     fetch = _fetcher(live_server.url, world)
     monkeypatch.setattr("lenhub.networks.views._is_member", lambda request, network: True)
 
-    cases = run_directory_matrix(fetch, canaries)
+    cases = run_directory_matrix(fetch, canaries, personas=MUTATION_PERSONAS)
 
     leaks = {(c.persona, c.surface) for c in cases if c.seen and not c.allowed}
     assert ("registered", "enlets_members") in leaks  # signed in, never vetted
@@ -155,7 +160,7 @@ def test_matrix_catches_a_search_without_the_access_filter(
     fetch = _fetcher(live_server.url, world)
     monkeypatch.setattr("lenhub.search.services._access", lambda viewer: ("1 = 1", []))
 
-    cases = run_matrix(fetch, items, surfaces=["search"])
+    cases = run_matrix(fetch, items, surfaces=["search"], personas=MUTATION_PERSONAS)
 
     leaks = {(c.persona, c.item) for c in cases if not c.ok and c.canary_seen and not c.allowed}
     assert ("anonymous", "participants_red") in leaks

@@ -76,18 +76,16 @@ def test_the_four_real_files_import_712_projects_and_8366_participations(
     assert entry.data["projects"]["created"] == 712
 
 
-def test_a_second_import_changes_nothing(cordis_dir: Path) -> None:
+def test_a_second_import_changes_nothing_and_status_comes_from_the_dates(
+    cordis_dir: Path,
+) -> None:
     _import(*_all_four(cordis_dir))
     before = _state()
     output = _import(*_all_four(cordis_dir))
     assert "projects: 712 imported (0 created, 0 updated, 712 unchanged)" in output
     assert "participations: 8366 imported (0 created, 0 updated, 8366 unchanged)" in output
     assert _state() == before
-
-
-def test_status_comes_from_the_dates_as_well_as_the_cordis_code(cordis_dir: Path) -> None:
-    """FP7's sample marks every project "ONG", though all ended years ago."""
-    _import(*_all_four(cordis_dir))
+    # FP7's sample marks every project "ONG", though all ended years ago
     fp7 = Project.objects.filter(framework="FP7")
     assert set(fp7.values_list("source_status", flat=True)) <= {"ONG", "CAN"}
     assert not fp7.filter(status=ProjectStatus.ONGOING).exists()
