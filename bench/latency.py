@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("LENHUB_SHARED_DATA", ROOT.parent / "shared" / "data"))
+from common import CORDIS, LENHUB, embedded_env, fresh_postgres, have_cordis, import_cordis
 
 QUERIES = [
     "detecting explosives", "protecting crowded public spaces", "drone detection",
@@ -39,20 +37,10 @@ WORKER = Path(__file__).with_name("latency_worker.py")
 
 
 def run(env: dict[str, str], size: int, requests: int) -> dict[str, object]:
-    lenhub = str(ROOT / ".venv" / "bin" / "lenhub")
-    subprocess.run([lenhub, "migrate", "-v0"], env=env, check=True)
-    args = []
-    for flag, name in (
-        ("--projects", "fp7-security-projects.csv"),
-        ("--projects", "h2020-secure-societies-projects.csv"),
-        ("--participations", "fp7-security-participations.csv"),
-        ("--participations", "h2020-secure-societies-participations.csv"),
-    ):
-        args += [flag, str(DATA / "security-research" / name)]
-    subprocess.run([lenhub, "import_cordis", *args], env=env, check=True, capture_output=True)
+    import_cordis(env)
     generated = max(0, size - 712)
     done = subprocess.run(
-        [lenhub, "shell", "-c", WORKER.read_text(encoding="utf-8")],
+        [LENHUB, "shell", "-c", WORKER.read_text(encoding="utf-8")],
         env=env,
         input=json.dumps([generated, requests, QUERIES]),
         capture_output=True,
@@ -69,21 +57,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--postgres", help="a PostgreSQL URL for a scratch database")
     options = parser.parse_args()
-    if not (DATA / "security-research" / "fp7-security-projects.csv").exists():
-        print(f"skipped: the CORDIS sample is not at {DATA / 'security-research'}")
+    if not have_cordis():
+        print(f"skipped: the CORDIS sample is not at {CORDIS}")
         return 0
     for size in (int(s) for s in options.sizes.split(",")):
         with tempfile.TemporaryDirectory() as data_dir:
-            env = {**os.environ, "LENHUB_DATA_DIR": data_dir, "LENHUB_LOG_LEVEL": "WARNING",
-                   "LENHUB_ACCESS_LOG_LEVEL": "WARNING"}  # fmt: skip
-            env.pop("DATABASE_URL", None)
+            env = embedded_env(data_dir)
             print(json.dumps(run(env, size, options.requests)), flush=True)
             if options.postgres:
-                name = options.postgres.rsplit("/", 1)[1]
-                admin = options.postgres.rsplit("/", 1)[0] + "/postgres"
-                for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
-                    subprocess.run(["psql", admin, "-qc", sql], check=True)
-                pg_env = {**env, "DATABASE_URL": options.postgres}
+                pg_env = fresh_postgres(options.postgres, env)
                 print(json.dumps(run(pg_env, size, options.requests)), flush=True)
     return 0
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import subprocess
 import sys
@@ -24,13 +23,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("LENHUB_SHARED_DATA", ROOT.parent / "shared" / "data"))
-FILES = (
-    ("--projects", "fp7-security-projects.csv"),
-    ("--projects", "h2020-secure-societies-projects.csv"),
-    ("--participations", "fp7-security-participations.csv"),
-    ("--participations", "h2020-secure-societies-participations.csv"),
+from common import (
+    CORDIS,
+    CORDIS_FILES,
+    LENHUB,
+    ROOT,
+    embedded_env,
+    fresh_postgres,
+    have_cordis,
+    import_cordis,
 )
 
 
@@ -48,12 +49,7 @@ def recall(ranked: list[str], grades: dict[str, int], k: int = 20) -> float:
 
 def _run_lenhub(env: dict[str, str], queries: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Import into the database ``env`` names and run the queries; CORDIS ids, ranked."""
-    lenhub = str(ROOT / ".venv" / "bin" / "lenhub")
-    subprocess.run([lenhub, "migrate", "-v0"], env=env, check=True)
-    args = []
-    for flag, name in FILES:
-        args += [flag, str(DATA / "security-research" / name)]
-    subprocess.run([lenhub, "import_cordis", *args], env=env, check=True, capture_output=True)
+    import_cordis(env)
     script = (
         "import json,sys\n"
         "from lenhub.access.policy import ANONYMOUS\n"
@@ -65,7 +61,7 @@ def _run_lenhub(env: dict[str, str], queries: list[dict[str, Any]]) -> dict[str,
         "print(json.dumps(out))\n"
     )
     done = subprocess.run(
-        [lenhub, "shell", "-c", script],
+        [LENHUB, "shell", "-c", script],
         env=env,
         input=json.dumps(queries),
         capture_output=True,
@@ -81,8 +77,8 @@ def _run_bm25(queries: list[dict[str, Any]]) -> dict[str, list[str]]:
     from rank_bm25 import BM25Okapi
 
     ids, documents = [], []
-    for _flag, name in FILES[:2]:
-        with (DATA / "security-research" / name).open(encoding="utf-8-sig") as handle:
+    for _flag, name in CORDIS_FILES[:2]:
+        with (CORDIS / name).open(encoding="utf-8-sig") as handle:
             for row in csv.DictReader(handle):
                 ids.append(row["id"])
                 text = f"{row['acronym']} {row['title']} {row['objective']}".lower()
@@ -109,21 +105,16 @@ def main() -> int:
     parser.add_argument("--queries", default=str(ROOT / "bench/queries/cordis_relevance.json"))
     parser.add_argument("--postgres", help="a PostgreSQL URL for a scratch database")
     options = parser.parse_args()
-    if not (DATA / "security-research" / "fp7-security-projects.csv").exists():
-        print(f"skipped: the CORDIS sample is not at {DATA / 'security-research'}")
+    if not have_cordis():
+        print(f"skipped: the CORDIS sample is not at {CORDIS}")
         return 0
     queries = json.loads(Path(options.queries).read_text(encoding="utf-8"))["queries"]
     rows = []
     with tempfile.TemporaryDirectory() as data_dir:
-        env = {**os.environ, "LENHUB_DATA_DIR": data_dir, "LENHUB_LOG_LEVEL": "WARNING"}
-        env.pop("DATABASE_URL", None)
+        env = embedded_env(data_dir)
         rows.append(("lenhub, embedded (SQLite FTS5)", *_score(_run_lenhub(env, queries), queries)))
         if options.postgres:
-            name = options.postgres.rsplit("/", 1)[1]
-            admin = options.postgres.rsplit("/", 1)[0] + "/postgres"
-            for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
-                subprocess.run(["psql", admin, "-qc", sql], check=True)
-            pg_env = {**env, "DATABASE_URL": options.postgres}
+            pg_env = fresh_postgres(options.postgres, env)
             rows.append(("lenhub, PostgreSQL", *_score(_run_lenhub(pg_env, queries), queries)))
     baseline = _score(_run_bm25(queries), queries)
     rows.append(("plain BM25 baseline (rank_bm25)", *baseline))
