@@ -20,4 +20,4 @@ def news_entry(news: Any) -> Entry:
 
 
 def register() -> None:
-    search_register("news", News, news_entry, label="news")
+    search_register("news", News, news_entry)

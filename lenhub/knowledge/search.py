@@ -42,4 +42,4 @@ def project_entry(project: Any) -> Entry:
 
 
 def register() -> None:
-    search_register("project", Project, project_entry, queryset=_projects, label="project")
+    search_register("project", Project, project_entry, queryset=_projects)

@@ -104,9 +104,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = access_item(viewer, Project.objects.all(), pk)
     record_read(viewer, project, request=request)
     by_country: dict[str, list[Any]] = defaultdict(list)
-    participations = project.participations.select_related(
-        "organisation", "organisation__directory_organisation"
-    ).order_by("-role", "organisation__name")
+    participations = list(
+        project.participations.select_related(
+            "organisation", "organisation__directory_organisation"
+        ).order_by("-role", "organisation__name")
+    )
     for participation in participations:
         by_country[participation.organisation.country_code].append(participation)
     countries = sorted(

@@ -122,7 +122,7 @@ class _Batch:
             by_kind.setdefault(name, []).append(pk)
         self.items = set()
         for name, pks in by_kind.items():
-            found = KINDS[name].model._default_manager.filter(pk__in=pks)
+            found = KINDS[name].queryset().filter(pk__in=pks)
             index_items(KINDS[name], found)
             missing = set(pks) - set(found.values_list("pk", flat=True))
             if missing:

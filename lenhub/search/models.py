@@ -23,9 +23,6 @@ class AudienceSet(models.Model):
     def __str__(self) -> str:
         return self.keys
 
-    def key_set(self) -> frozenset[str]:
-        return frozenset(self.keys.split())
-
 
 class SearchDocument(models.Model):
     kind = models.CharField(max_length=30)

@@ -6,7 +6,7 @@ rebuilds it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,8 +35,6 @@ class Kind:
     model: type[Model]
     build: Callable[[Any], Entry]
     queryset: Callable[[], QuerySet[Any]]
-    label: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 KINDS: dict[str, Kind] = {}
@@ -48,7 +46,6 @@ def search_register(
     build: Callable[[Any], Entry],
     *,
     queryset: Callable[[], QuerySet[Any]] | None = None,
-    label: str = "",
 ) -> None:
     """Index ``model`` as ``name``; ``build`` turns an item into an ``Entry``."""
     from lenhub.search.indexing import connect
@@ -58,7 +55,6 @@ def search_register(
         model=model,
         build=build,
         queryset=queryset or model._default_manager.all,
-        label=label or name,
     )
     connect(KINDS[name])
 
