@@ -22,9 +22,11 @@ def _projects() -> QuerySet[Project]:
 
 def project_entry(project: Any) -> Entry:
     organisations = [p.organisation for p in project.participations.all()]
+    # not the participants' names: "police" or "border guard" in a participant's name
+    # says little about what the project does, and ranked such projects first
+    # (bench/RESULTS.md)
     keywords = " ".join(
         [project.acronym, project.topics.replace(";", " "), project.call, project.programme]
-        + [o.name for o in organisations]
     )
     return Entry(
         title=f"{project.acronym}: {project.title}",

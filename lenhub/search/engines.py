@@ -13,31 +13,69 @@ reader's view is decided in one place inside the database query.
 from __future__ import annotations
 
 import math
+import re
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
-from lenhub.search.query import ParsedQuery, fts5_match
+from lenhub.search.query import ParsedQuery, fts5_match, fts5_term
 
 MARK_START, MARK_END = "\x02", "\x03"
+
+# (engine, term) -> (normal form, documents containing it, expiry); the term "" holds
+# the number of documents
+_DF_CACHE: dict[tuple[str, str], tuple[str, int, float]] = {}
 
 
 class Engine:
     name = ""
 
-    def hits(self, query: ParsedQuery) -> tuple[str, list[Any]]:
-        """SQL selecting ``id`` and ``rank`` (higher is better) of matching documents."""
-        raise NotImplementedError
-
-    def match(self, query: ParsedQuery) -> tuple[str, list[Any]]:
-        """A condition on ``d`` true for matching documents (counts and facets need no
-        rank)."""
+    def hits(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
+        """SQL selecting ``id`` and ``rank`` (higher is better) of matching documents:
+        with ``strict``, those matching every group of the query, else any term."""
         raise NotImplementedError
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
         raise NotImplementedError
+
+    def feedback(self, words: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        """The rank of each of ``ids`` for ``words`` alone (0 when none occurs)."""
+        raise NotImplementedError
+
+    def rerank(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, float] | None:
+        """A finer rank for the first documents of ``hits``, or None to keep theirs."""
+        return None
+
+    DF_SECONDS = 300.0
+
+    def _count_sql(self, term: str) -> tuple[str, list[Any]]:
+        """SQL: the term's normal form and how many documents contain it."""
+        raise NotImplementedError
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Each term's normal form and how many documents contain it, with the number of
+        documents under ``""``. Counting takes an index scan per term, so the figures
+        are kept for a while: they only weigh the ranking, and a few minutes' lag in
+        them changes nothing a reader would notice. Writes in this process drop them."""
+        now = time.monotonic()
+        if _DF_CACHE.get((self.name, ""), ("", 0, 0.0))[2] <= now:
+            _DF_CACHE.clear()
+        wanted = [t for t in dict.fromkeys(["", *terms]) if (self.name, t) not in _DF_CACHE]
+        if wanted:
+            selects, params = [], []
+            for term in wanted:
+                sql, values = self._count_sql(term)
+                selects.append(f"SELECT %s, {sql}")
+                params += [term, *values]
+            with connection.cursor() as cursor:
+                cursor.execute(" UNION ALL ".join(selects), params)
+                expires = now + self.DF_SECONDS
+                for term, normal, found in cursor.fetchall():
+                    _DF_CACHE[(self.name, term)] = (normal, found, expires)
+        return {t: _DF_CACHE[(self.name, t)][:2] for t in ["", *terms]}
 
     def write(self, ids: Sequence[int]) -> None:
         """Bring the full-text index in line with ``search_searchdocument`` for ``ids``."""
@@ -57,18 +95,12 @@ class SqliteEngine(Engine):
     # bm25 weights of the columns title, keywords, body
     WEIGHTS = (8.0, 3.0, 1.0)
 
-    def hits(self, query: ParsedQuery) -> tuple[str, list[Any]]:
+    def hits(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
         weights = ", ".join(str(w) for w in self.WEIGHTS)
         return (
             f"SELECT rowid AS id, -bm25(search_fts, {weights}) AS rank "
             "FROM search_fts WHERE search_fts MATCH %s",
-            [fts5_match(query)],
-        )
-
-    def match(self, query: ParsedQuery) -> tuple[str, list[Any]]:
-        return (
-            "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
-            [fts5_match(query)],
+            [fts5_match(query, strict=strict)],
         )
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
@@ -83,9 +115,31 @@ class SqliteEngine(Engine):
             )
             return {row[0]: row[1] for row in cursor.fetchall()}
 
+    def _count_sql(self, term: str) -> tuple[str, list[Any]]:
+        if not term:
+            return "'', (SELECT count(*) FROM search_fts)", []
+        return (
+            "%s, (SELECT count(*) FROM search_fts WHERE search_fts MATCH %s)",
+            [term, fts5_term(term)],
+        )
+
+    def feedback(self, words: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        if not words or not ids:
+            return {}
+        weights = ", ".join(str(w) for w in self.WEIGHTS)
+        marks, values = _in(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, -bm25(search_fts, {weights}) FROM search_fts "
+                f"WHERE search_fts MATCH %s AND rowid IN ({marks})",
+                [" OR ".join(map(fts5_term, words)), *values],
+            )
+            return {row[0]: float(row[1]) for row in cursor.fetchall()}
+
     def write(self, ids: Sequence[int]) -> None:
         if not ids:
             return
+        _DF_CACHE.clear()
         self.delete(ids)
         marks, values = _in(ids)
         with connection.cursor() as cursor:
@@ -99,6 +153,7 @@ class SqliteEngine(Engine):
     def delete(self, ids: Sequence[int]) -> None:
         if not ids:
             return
+        _DF_CACHE.clear()
         marks, values = _in(ids)
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", values)
@@ -110,14 +165,86 @@ class PostgresEngine(Engine):
     # ts_rank_cd weights for D, C, B, A: A title, B keywords, D text
     WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
-    def _tsquery(self, query: ParsedQuery) -> tuple[str, list[Any]]:
-        parts = " || ".join(["phraseto_tsquery(%s::regconfig, %s)"] * len(query.terms))
+    def _any(self, terms: Sequence[str]) -> tuple[str, list[Any]]:
+        sql = " || ".join(["phraseto_tsquery(%s::regconfig, %s)"] * len(terms))
         params: list[Any] = []
-        for term in query.terms:
+        for term in terms:
             params += [self.CONFIG, term]
-        return parts, params
+        return f"({sql})", params
+
+    def _tsquery(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
+        if not strict or not query.can_relax:
+            return self._any(query.terms)
+        parts, params = [], []
+        for group in query.groups:
+            sql, values = self._any(group)
+            parts.append(sql)
+            params += values
+        sql = "(" + " && ".join(parts) + ")"
+        if query.phrases:
+            phrases, values = self._any(query.phrases)
+            sql = f"({sql} || {phrases})"
+            params += values
+        return sql, params
 
     SYNONYM_WEIGHT = 0.4  # a synonym counts less than a word the reader typed
+
+    K1, B = 1.2, 0.75
+    # term frequency by field, as SQLite's bm25 weighs its columns: title, keywords, text
+    FIELD_TF = "CASE w WHEN 'A' THEN 8 WHEN 'B' THEN 3 ELSE 1 END"
+
+    def rerank(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, float] | None:
+        """BM25 over the lexemes of the weighted ``tsvector`` (ts_rank knows neither
+        inverse document frequency nor BM25's saturation), for the first documents."""
+        return self._bm25(query.terms, set(query.words), ids)
+
+    def feedback(self, words: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        return self._bm25(words, set(words), ids)
+
+    def _bm25(self, terms: Sequence[str], full: set[str], ids: Sequence[int]) -> dict[int, float]:
+        """BM25 of ``ids`` for ``terms``; terms not in ``full`` (synonyms) count less."""
+        if not ids or not terms:
+            return {}
+        frequencies = self.document_frequencies(terms)
+        average, total = frequencies[""]
+        weights: dict[str, float] = {}
+        for term in terms:
+            normal, found = frequencies[term]
+            idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+            scale = 1.0 if term in full else self.SYNONYM_WEIGHT
+            for lexeme in re.findall(r"'((?:[^']|'')+)'", normal):
+                weights[lexeme] = max(weights.get(lexeme, 0.0), idf * scale)
+        if not weights:
+            return {}
+        values = ", ".join(["(%s, %s::float8)"] * len(weights))
+        params: list[Any] = [float(average or 1)]
+        for lexeme, weight in weights.items():
+            params += [lexeme, weight]
+        marks, id_values = _in(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.id, sum(q.weight * t.tf * {self.K1 + 1} / (t.tf + {self.K1} * "
+                f"(1 - {self.B} + {self.B} * length(d.vector) / %s))) "
+                "FROM search_searchdocument d CROSS JOIN LATERAL (SELECT u.lexeme, "
+                f"(SELECT sum({self.FIELD_TF}) FROM unnest(u.weights) w) AS tf "
+                "FROM unnest(d.vector) u) t "
+                f"JOIN (VALUES {values}) q(lexeme, weight) ON q.lexeme = t.lexeme "
+                f"WHERE d.id IN ({marks}) AND t.tf > 0 GROUP BY d.id",
+                [*params, *id_values],
+            )
+            return {row[0]: float(row[1]) for row in cursor.fetchall()}
+
+    def _count_sql(self, term: str) -> tuple[str, list[Any]]:
+        if not term:  # the average number of lexemes, and of documents
+            return (
+                "coalesce(avg(length(vector)), 1)::text, count(*) FROM search_searchdocument",
+                [],
+            )
+        return (
+            "phraseto_tsquery(%s::regconfig, %s)::text, (SELECT count(*) FROM "
+            "search_searchdocument WHERE vector @@ phraseto_tsquery(%s::regconfig, %s))",
+            [self.CONFIG, term, self.CONFIG, term],
+        )
 
     def _weighted_terms(self, query: ParsedQuery) -> list[tuple[str, float]]:
         """Each distinct term (after stemming) with BM25's inverse document frequency,
@@ -125,27 +252,20 @@ class PostgresEngine(Engine):
         down for synonyms."""
         chosen: list[tuple[str, float]] = []
         seen: set[str] = set()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM search_searchdocument")
-            total = cursor.fetchone()[0]
-            for term in query.terms:
-                cursor.execute(
-                    "SELECT phraseto_tsquery(%s::regconfig, %s)::text, count(d.id) "
-                    "FROM (SELECT 1) one LEFT JOIN search_searchdocument d "
-                    "ON d.vector @@ phraseto_tsquery(%s::regconfig, %s)",
-                    [self.CONFIG, term, self.CONFIG, term],
-                )
-                normal, found = cursor.fetchone()
-                if not normal or normal in seen:
-                    continue
-                seen.add(normal)
-                idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
-                scale = 1.0 if term in query.words else self.SYNONYM_WEIGHT
-                chosen.append((term, idf * scale))
+        frequencies = self.document_frequencies(query.terms)
+        total = frequencies[""][1]
+        for term in query.terms:
+            normal, found = frequencies[term]
+            if not normal or normal in seen:
+                continue
+            seen.add(normal)
+            idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+            scale = 1.0 if term in query.words else self.SYNONYM_WEIGHT
+            chosen.append((term, idf * scale))
         return chosen
 
-    def hits(self, query: ParsedQuery) -> tuple[str, list[Any]]:
-        tsquery, params = self._tsquery(query)
+    def hits(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
+        tsquery, params = self._tsquery(query, strict=strict)
         weighted = self._weighted_terms(query) or [(query.terms[0], 1.0)]
         ranks = " + ".join(
             ["%s * ts_rank(%s::float4[], d.vector, phraseto_tsquery(%s::regconfig, %s), 1)"]
@@ -160,10 +280,6 @@ class PostgresEngine(Engine):
             "WHERE d.vector @@ q.query",
             [*rank_params, *params],
         )
-
-    def match(self, query: ParsedQuery) -> tuple[str, list[Any]]:
-        tsquery, params = self._tsquery(query)
-        return f"d.vector @@ ({tsquery})", params
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
@@ -196,9 +312,10 @@ class PostgresEngine(Engine):
                 f"WHERE id IN ({marks})",
                 [self.CONFIG, self.CONFIG, self.CONFIG, *values],
             )
+        _DF_CACHE.clear()
 
     def delete(self, ids: Sequence[int]) -> None:
-        return None  # the vector goes with the row
+        _DF_CACHE.clear()  # the vector goes with the row
 
 
 def engine() -> Engine:

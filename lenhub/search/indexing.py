@@ -39,8 +39,12 @@ def _document_values(kind: Kind, item: Any) -> tuple[dict[str, Any], list[tuple[
         "year": entry.year,
         "sort_date": entry.sort_date,
     }
-    facets = [("country", c) for c in dict.fromkeys(entry.countries) if c]
-    facets += [("topic", t[:80]) for t in dict.fromkeys(entry.topics) if t]
+    countries = [c.replace("|", " ") for c in dict.fromkeys(entry.countries) if c]
+    topics = [t[:80].replace("|", " ") for t in dict.fromkeys(entry.topics) if t]
+    values["countries"] = "|".join(countries)
+    values["topics"] = "|".join(dict.fromkeys(topics))
+    facets = [("country", c) for c in countries]
+    facets += [("topic", t) for t in dict.fromkeys(topics)]
     return values, facets
 
 

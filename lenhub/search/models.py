@@ -40,6 +40,10 @@ class SearchDocument(models.Model):
     trl = models.PositiveSmallIntegerField(null=True, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     sort_date = models.DateField(null=True, blank=True)
+    # multi-valued facets, "|"-joined, so a search counts them from the rows it reads
+    # (``SearchFacetValue`` holds the same values for filtering)
+    countries = models.TextField(blank=True)
+    topics = models.TextField(blank=True)
 
     class Meta:
         constraints = [

@@ -3,8 +3,9 @@
 Words are folded to lower case without accents; question words and other stop words are
 dropped; each remaining word may bring synonyms practitioners and research projects use
 for the same thing (a bomb is an improvised explosive device, a drone is an unmanned
-aerial vehicle). Terms are searched with OR and ranked, so a long question still finds
-the projects that match most of it.
+aerial vehicle). Each typed word and its synonyms form a group; a document must match
+every group (``strict``), and when too few do, the engines fall back to any group
+(``loose``), ranking the documents that match every group first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 MAX_TERMS = 24
+MAX_WORDS = 12
 
 STOP_WORDS = frozenset(
     [
@@ -113,7 +115,9 @@ STOP_WORDS = frozenset(
 )
 
 # word -> more words or phrases meaning the same to a practitioner (one direction each;
-# the list is short on purpose: it names lenhub's field, not the whole language)
+# the list is short on purpose: it names lenhub's field, not the whole language). Only
+# true equivalents: a related idea ("money" -> "laundering") or a word every document of
+# the field contains ("police" -> "law enforcement") only adds noise to the ranking.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "bomb": ("explosive", "ied"),
     "bombs": ("explosive", "ied"),
@@ -153,14 +157,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "cctv": ("video surveillance", "camera"),
     "camera": ("video surveillance", "cctv"),
     "cameras": ("video surveillance", "cctv"),
-    "police": ("law enforcement", "lea"),
-    "officers": ("police", "law enforcement"),
-    "lea": ("law enforcement", "police"),
     "disaster": ("crisis", "emergency"),
     "crisis": ("emergency", "disaster"),
-    "fake": ("disinformation", "counterfeit"),
+    "fake": ("counterfeit", "forged"),
     "disinformation": ("fake news", "misinformation"),
-    "money": ("financial", "laundering"),
     "fingerprints": ("biometric", "fingerprint"),
     "face": ("facial", "biometric"),
     "railway": ("rail", "train"),
@@ -194,10 +194,20 @@ def fold(text: str) -> str:
 class ParsedQuery:
     words: tuple[str, ...]  # what the reader typed, minus stop words
     terms: tuple[str, ...]  # words and their synonyms; a term may be a phrase
+    # one group per typed word: the word, then its synonyms (any of them will do)
+    groups: tuple[tuple[str, ...], ...] = ()
+    # what projects call two typed words together ("counter drone" -> "anti-drone"):
+    # each stands for both words' groups at once
+    phrases: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.terms
+
+    @property
+    def can_relax(self) -> bool:
+        """Whether requiring every group is narrower than requiring any."""
+        return len(self.groups) > 1
 
 
 def parse(text: str, *, expand: bool = True) -> ParsedQuery:
@@ -207,24 +217,39 @@ def parse(text: str, *, expand: bool = True) -> ParsedQuery:
             continue
         if word not in words:
             words.append(word)
+    words = words[:MAX_WORDS]
     terms = list(words)
+    phrases: list[str] = []
+    groups: list[tuple[str, ...]] = [(word,) for word in words]
     if expand:
         for pair in itertools.pairwise(words):
             for phrase in PHRASES.get(pair, ()):
                 if phrase not in terms:
                     terms.append(phrase)
-        for word in words:
-            for synonym in SYNONYMS.get(word, ()):
-                if synonym not in terms:
-                    terms.append(synonym)
-    return ParsedQuery(tuple(words[:MAX_TERMS]), tuple(terms[:MAX_TERMS]))
+                    phrases.append(phrase)
+        for index, word in enumerate(words):
+            synonyms = [s for s in SYNONYMS.get(word, ()) if s not in terms]
+            terms += synonyms
+            groups[index] = (word, *synonyms)
+    kept = set(terms[:MAX_TERMS])
+    return ParsedQuery(
+        words=tuple(words),
+        terms=tuple(terms[:MAX_TERMS]),
+        groups=tuple(tuple(t for t in group if t in kept) for group in groups),
+        phrases=tuple(p for p in phrases if p in kept),
+    )
 
 
-def fts5_match(query: ParsedQuery) -> str:
-    """An FTS5 MATCH expression: each term (or phrase) quoted, joined by OR."""
-    parts = []
-    for term in query.terms:
-        tokens = re.findall(r"[a-z0-9]+", term)
-        if tokens:
-            parts.append('"' + " ".join(tokens) + '"')
-    return " OR ".join(parts)
+def fts5_term(term: str) -> str:
+    return '"' + " ".join(re.findall(r"[a-z0-9]+", term)) + '"'
+
+
+def fts5_match(query: ParsedQuery, *, strict: bool = False) -> str:
+    """An FTS5 MATCH expression. Loose: any term (or phrase), joined by OR. Strict: every
+    group (a word or one of its synonyms), or one of the phrases."""
+    if not strict or not query.can_relax:
+        return " OR ".join(fts5_term(t) for t in query.terms if re.search("[a-z0-9]", t))
+    groups = [
+        "(" + " OR ".join(fts5_term(t) for t in group) + ")" for group in query.groups if group
+    ]
+    return " OR ".join(["(" + " AND ".join(groups) + ")", *map(fts5_term, query.phrases)])

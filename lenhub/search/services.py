@@ -3,22 +3,28 @@ highlighted snippets and "more like this".
 
 Access is decided inside the query: each document carries its audience set; the reader's
 keys say which sets they hold (and, for named participants, whether they are named), and
-every statement here (results, total, facets, snippets) joins on that condition. Nothing
-is filtered afterwards in Python, so counts cannot leak what the results hide.
+every statement here joins on that condition. A search reads the matching documents the
+reader may see once (id, rank and facet values) and takes the page, the total and the
+facet counts from those rows, so counts cannot include what the results hide; snippets
+are made only for the hits on the page.
 """
 
 from __future__ import annotations
 
+import heapq
 import html
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 
 from lenhub.access.policy import Viewer, handling
-from lenhub.search.engines import MARK_END, MARK_START, engine
+from lenhub.search.engines import MARK_END, MARK_START, Engine, engine
 from lenhub.search.models import AudienceSet, SearchDocument
-from lenhub.search.query import ParsedQuery, parse
+from lenhub.search.query import STOP_WORDS, ParsedQuery, fold, parse
 
 SINGLE_FACETS = {"type": "d.kind", "programme": "d.programme", "status": "d.status",
                  "trl": "d.trl", "year": "d.year"}  # fmt: skip
@@ -46,6 +52,7 @@ class SearchResult:
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     query: ParsedQuery | None = None
+    relaxed: bool = False  # too few matched every word: these match some of them
 
 
 def _access(viewer: Viewer) -> tuple[str, list[Any]]:
@@ -89,6 +96,9 @@ def _filters(filters: dict[str, str | int | None]) -> tuple[str, list[Any]]:
     return " AND ".join(parts) or "1 = 1", params
 
 
+MIN_STRICT = 10  # fewer documents than this match every group: add those matching any
+
+
 def search(
     viewer: Viewer,
     text: str = "",
@@ -100,11 +110,15 @@ def search(
     snippets: bool = True,
     exclude: int | None = None,
     expand: bool = True,
+    require_all: bool = True,
+    feedback: bool = True,
 ) -> SearchResult:
     """Search what ``viewer`` may read. ``filters`` by facet name (``type``, ``programme``,
-    ``status``, ``trl``, ``year``, ``country``, ``topic``)."""
+    ``status``, ``trl``, ``year``, ``country``, ``topic``).
+
+    A document must match every word typed (or one of its synonyms); when fewer than
+    ``MIN_STRICT`` do, documents matching any word follow them (``relaxed``)."""
     query = parse(text, expand=expand)
-    search_engine = engine()
     access_sql, access_params = _access(viewer)
     filter_sql, filter_params = _filters(filters or {})
     where = f"{access_sql} AND {filter_sql}"
@@ -112,45 +126,190 @@ def search(
     if exclude is not None:
         where += " AND d.id <> %s"
         params.append(exclude)
+        access_sql += " AND d.id <> %s"
+        access_params.append(exclude)
     if query.empty:
-        match_sql: str = "1 = 1"
-        match_params: list[Any] = []
-    else:
-        match_sql, match_params = search_engine.match(query)
+        return _browse(where, params, limit=limit, offset=offset, facets=facets, query=query)
+    search_engine = engine()
 
-    def run(select: str, tail: str = "", extra: list[Any] | None = None, joins: str = "") -> Any:
-        """Counts and facets: the match and the access condition, no ranking."""
-        statement = (
-            f"SELECT {select} FROM search_searchdocument d {joins} "
-            f"WHERE ({match_sql}) AND {where} {tail}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [*match_params, *params, *(extra or [])])
-            return cursor.fetchall()
-
-    columns = "d.id, d.kind, d.object_id, d.title, d.url, d.source_id, d.tlp"
-    if query.empty:
-        rows = run(f"{columns}, 0.0", "ORDER BY d.sort_date DESC, d.id DESC LIMIT %s OFFSET %s",
-                   [limit, offset])  # fmt: skip
-    else:
-        hits_sql, hits_params = search_engine.hits(query)
+    def matching(strict: bool) -> list[tuple[Any, ...]]:
+        """One pass over the matching documents the reader may see: what ranking,
+        totals and facets need, nothing else."""
+        hits_sql, hits_params = search_engine.hits(query, strict=strict)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH h AS MATERIALIZED ({hits_sql}) SELECT {columns}, h.rank FROM h "
-                f"JOIN search_searchdocument d ON d.id = h.id WHERE {where} "
-                "ORDER BY h.rank DESC, d.id LIMIT %s OFFSET %s",
-                [*hits_params, *params, limit, offset],
+                f"WITH h AS MATERIALIZED ({hits_sql}) SELECT d.id, h.rank, {FACET_COLUMNS} "
+                f"FROM h JOIN search_searchdocument d ON d.id = h.id WHERE {where}",
+                [*hits_params, *params],
             )
-            rows = cursor.fetchall()
-    hits = [
-        Hit(
-            id=row[0], kind=row[1], object_id=row[2], title=row[3], url=row[4],
-            source_id=row[5], tlp=row[6], score=round(float(row[7]), 4),
+            return cursor.fetchall()
+
+    rows = matching(strict=require_all and query.can_relax)
+    # id -> (matches every group, among the first documents ranked again, rank)
+    order: dict[int, tuple[int, int, float]] = {row[0]: (1, 0, float(row[1])) for row in rows}
+    relaxed = False
+    if (
+        require_all
+        and query.can_relax
+        and len(rows) < MIN_STRICT
+        and not (
+            filter_params
+            and _strict_count(search_engine, query, access_sql, access_params) >= MIN_STRICT
         )
-        for row in rows
+    ):  # a filter narrows what the reader chose from; it never widens the match
+        relaxed = True
+        for row in matching(strict=False):
+            if row[0] not in order:
+                order[row[0]] = (0, 0, float(row[1]))
+                rows.append(row)
+    _refine(search_engine, query, order, feedback=feedback)
+    ranked = heapq.nsmallest(offset + limit, order, key=lambda pk: _sort_key(order, pk))[offset:]
+    hits = _hits(ranked, {pk: order[pk][2] for pk in ranked})
+    result = SearchResult(hits=hits, total=len(rows), query=query, relaxed=relaxed)
+    if facets:
+        result.facets = _count_facets(rows)
+    if snippets and hits:
+        allowed = [hit.id for hit in hits if handling(hit.tlp).search_snippets]
+        found = search_engine.snippets(query, allowed)
+        for hit in hits:
+            if hit.id in found:
+                hit.snippet = _marked(found[hit.id])
+    return result
+
+
+# Pseudo-relevance feedback: the best few documents say what else the reader's subject is
+# called; the first FEEDBACK_POOL documents are ranked again with FEEDBACK_WEIGHT of their
+# rank for the FEEDBACK_WORDS words that those FEEDBACK_TOP documents share most and that
+# are rare in the whole index. Measured in bench/relevance.py (bench/RESULTS.md).
+FEEDBACK_TOP = 5
+FEEDBACK_POOL = 100
+FEEDBACK_WORDS = 8
+FEEDBACK_WEIGHT = 0.3
+_FEEDBACK_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _strict_count(
+    search_engine: Engine, query: ParsedQuery, access_sql: str, access_params: list[Any]
+) -> int:
+    """How many documents the reader may see match every group, before filters."""
+    hits_sql, hits_params = search_engine.hits(query, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH h AS MATERIALIZED ({hits_sql}) SELECT count(*) "
+            f"FROM h JOIN search_searchdocument d ON d.id = h.id WHERE {access_sql}",
+            [*hits_params, *access_params],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _sort_key(order: dict[int, tuple[int, int, float]], pk: int) -> tuple[int, int, float, int]:
+    tier, pooled, rank = order[pk]
+    return (-tier, -pooled, -rank, pk)
+
+
+def _refine(
+    search_engine: Engine,
+    query: ParsedQuery,
+    order: dict[int, tuple[int, int, float]],
+    *,
+    feedback: bool,
+) -> None:
+    """Rank the first ``FEEDBACK_POOL`` documents of ``order`` again, in place: with the
+    engine's finer rank, then with feedback words."""
+    pool = heapq.nsmallest(FEEDBACK_POOL, order, key=lambda pk: _sort_key(order, pk))
+    finer = search_engine.rerank(query, pool)
+    for pk in pool:
+        tier, _, rank = order[pk]
+        order[pk] = (tier, 1, rank if finer is None else finer.get(pk, 0.0))
+    if not feedback or len(pool) <= FEEDBACK_TOP:
+        return
+    best = heapq.nsmallest(FEEDBACK_TOP, pool, key=lambda pk: _sort_key(order, pk))
+    marks = ",".join(["%s"] * len(best))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT title, body FROM search_searchdocument WHERE id IN ({marks})", best)
+        texts = cursor.fetchall()
+    typed = set(query.terms)
+    shared: Counter[str] = Counter()
+    for title, body in texts:
+        shared.update(
+            {w for w in _FEEDBACK_WORD.findall(fold(f"{title} {body}"))
+             if w not in STOP_WORDS and w not in typed}
+        )  # fmt: skip
+    candidates = [word for word, n in shared.items() if n >= 2]
+    if not candidates:
+        return
+    frequencies = search_engine.document_frequencies(candidates)
+    total = frequencies[""][1]
+    words = sorted(
+        candidates,
+        key=lambda w: (-shared[w] * math.log(1 + total / (frequencies[w][1] + 1)), w),
+    )[:FEEDBACK_WORDS]
+    for pk, score in search_engine.feedback(words, pool).items():
+        tier, pooled, rank = order[pk]
+        order[pk] = (tier, pooled, rank + FEEDBACK_WEIGHT * score)
+
+
+# the facet values of a document, in the order ``_count_facets`` reads them
+FACET_COLUMNS = "d.kind, d.programme, d.status, d.trl, d.year, d.countries, d.topics"
+MULTI_SEPARATOR = "|"
+
+
+def _count_facets(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts over ``rows`` (id, rank, then ``FACET_COLUMNS``), which the database
+    has already limited to what the reader may see."""
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    singles = list(SINGLE_FACETS)
+    for row in rows:
+        for name, value in zip(singles, row[2:7], strict=True):
+            if value not in (None, ""):
+                counters[name][str(value)] += 1
+        for name, joined in zip(MULTI_FACETS, row[7:9], strict=True):
+            if joined:
+                counters[name].update(joined.split(MULTI_SEPARATOR))
+    return {
+        name: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        for name, counter in counters.items()
+    }
+
+
+def _hits(ids: list[int], scores: dict[int, float]) -> list[Hit]:
+    if not ids:
+        return []
+    marks = ",".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.id, d.kind, d.object_id, d.title, d.url, d.source_id, d.tlp "
+            f"FROM search_searchdocument d WHERE d.id IN ({marks})",
+            ids,
+        )
+        found = {row[0]: row for row in cursor.fetchall()}
+    return [
+        Hit(
+            id=pk, kind=found[pk][1], object_id=found[pk][2], title=found[pk][3],
+            url=found[pk][4], source_id=found[pk][5], tlp=found[pk][6],
+            score=round(scores[pk], 4),
+        )
+        for pk in ids
+        if pk in found
     ]  # fmt: skip
-    total = run("COUNT(*)")[0][0]
-    result = SearchResult(hits=hits, total=total, query=query)
+
+
+def _browse(
+    where: str, params: list[Any], *, limit: int, offset: int, facets: bool, query: ParsedQuery
+) -> SearchResult:
+    """No words: the newest of what the reader may see, counted by the database."""
+
+    def run(select: str, tail: str = "", extra: list[Any] | None = None, joins: str = "") -> Any:
+        statement = f"SELECT {select} FROM search_searchdocument d {joins} WHERE {where} {tail}"
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*params, *(extra or [])])
+            return cursor.fetchall()
+
+    rows = run("d.id", "ORDER BY d.sort_date DESC, d.id DESC LIMIT %s OFFSET %s", [limit, offset])
+    ids = [row[0] for row in rows]
+    result = SearchResult(
+        hits=_hits(ids, dict.fromkeys(ids, 0.0)), total=run("COUNT(*)")[0][0], query=query
+    )
     if facets:
         for name, column in SINGLE_FACETS.items():
             counted = run(
@@ -168,12 +327,6 @@ def search(
                 joins="JOIN search_searchfacetvalue f ON f.document_id = d.id",
             )
             result.facets[name] = [(str(v), n) for v, n in counted]
-    if snippets and not query.empty and hits:
-        allowed = [hit.id for hit in hits if handling(hit.tlp).search_snippets]
-        found = search_engine.snippets(query, allowed)
-        for hit in hits:
-            if hit.id in found:
-                hit.snippet = _marked(found[hit.id])
     return result
 
 
@@ -196,4 +349,6 @@ def more_like_this(viewer: Viewer, document: SearchDocument, *, limit: int = 5) 
         snippets=False,
         exclude=document.pk,
         expand=False,
+        require_all=False,
+        feedback=False,
     )

@@ -58,8 +58,11 @@ ANSWERS = {
                                                              "INSPECTr", "EXFILES"}),
     "counter drone systems": (5, 3, {"ALADDIN", "AEROCEPTOR", "SafeShore", "DAPS", "KNOX",
                                      "COURAGEOUS", "JEY-CUAS"}),
+    # INSIKT's title is about violent online radicalisation; TENSOR's text is about
+    # recognising terrorist radicalisation and recruitment online
     "radicalisation online": (5, 3, {"SAFIRE", "MINDb4ACT", "TRIVALENT", "VOX-Pol",
-                                     "PROPHETS", "Pericles", "RED-Alert", "PRIME"}),
+                                     "PROPHETS", "Pericles", "RED-Alert", "PRIME", "INSIKT",
+                                     "TENSOR"}),
     "maritime surveillance of small boats": (10, 6, {"PERSEUS", "SEABILLA", "I2C", "RANGER",
                                                      "MARISA", "SafeShore", "TRITON", "AMASS",
                                                      "CLOSEYE", "WIMAAS", "COMPASS2020", "SUNNY",
