@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
@@ -187,7 +187,8 @@ def euros(amount: Decimal | None) -> str:
     """An amount in whole euros, grouped the way the reader's language groups digits."""
     if amount is None:
         return "—"
-    grouped = number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)  # number_format truncates
+    grouped = number_format(whole, decimal_pos=0, use_l10n=True, force_grouping=True)
     # Translators: where the euro sign goes, e.g. "%(amount)s €" in French or German
     return gettext("€%(amount)s") % {"amount": grouped}
 
