@@ -13,6 +13,7 @@ from lenhub.core import health
 from lenhub.core import views as core
 from lenhub.dissemination import views as dissemination
 from lenhub.knowledge import views as knowledge
+from lenhub.knowledge import views_funding as knowledge_funding
 from lenhub.networks import views as networks
 from lenhub.networks import views_experts as networks_experts
 from lenhub.networks import views_export as networks_export
@@ -128,6 +129,7 @@ urlpatterns = [
     path("news/<int:pk>/", dissemination.news_detail, name="news_detail"),
     path("knowledge/", knowledge.knowledge_search, name="knowledge_search"),
     path("knowledge/projects/<int:pk>/", knowledge.project_detail, name="project_detail"),
+    path("knowledge/funding/", knowledge_funding.knowledge_funding, name="knowledge_funding"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

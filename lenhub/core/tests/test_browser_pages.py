@@ -303,6 +303,7 @@ def test_every_page_is_accessible_strict_and_local(
         "/knowledge/",
         "/knowledge/?q=drones",
         f"/knowledge/projects/{planted['project']}/",
+        "/knowledge/funding/",
     ]:
         tour.check(page, "anonymous", path)
     # the link from a password-reset email leads to the form for the new password
@@ -340,6 +341,7 @@ def test_every_page_is_accessible_strict_and_local(
         "/news/",
         f"/news/{planted['member_news']}/",
         "/knowledge/?q=drones+workshop",
+        "/knowledge/funding/",
         "/profile/",
         "/profile/tokens/",
         "/accounts/email/",
