@@ -51,6 +51,10 @@ class FacetValueOut(Schema):
 class SearchOut(Schema):
     results: list[SearchHitOut]
     total: int
+    relaxed: bool = Field(
+        description="True when too few items match every word: the results then include "
+        "items matching some of the words, those matching every word first."
+    )
     limit: int
     offset: int
     facets: dict[str, list[FacetValueOut]]
@@ -91,6 +95,7 @@ def search_op(request: HttpRequest, params: Query[SearchParams]) -> dict[str, ob
             for hit in result.hits
         ],
         "total": result.total,
+        "relaxed": result.relaxed,
         "limit": params.limit,
         "offset": params.offset,
         "facets": {

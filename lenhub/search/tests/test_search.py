@@ -21,7 +21,7 @@ from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
 from lenhub.knowledge.tests.conftest import shared_data
 from lenhub.search.engines import engine
 from lenhub.search.models import SearchDocument
-from lenhub.search.services import more_like_this, search
+from lenhub.search.services import MIN_STRICT, more_like_this, search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -208,3 +208,26 @@ def test_a_query_of_only_stop_words_lists_everything_visible(world: World) -> No
     _restricted_project(world, ["members"], "GREEN")
     assert search(ANONYMOUS, "how can we").total == 1
     assert search(ANONYMOUS, "").total == 1
+
+
+def test_every_word_is_required_unless_too_few_items_match_them_all(world: World) -> None:
+    def public(title: str) -> Project:
+        project = Project.objects.create(acronym=title.split()[0].upper(), title=title)
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+        return project
+
+    both = public("zorblat quenth patrol")
+    for n in range(3):
+        public(f"zorblat logistics {n}")
+    public("quenth sensors")
+    found = search(ANONYMOUS, "zorblat quenth", limit=20)
+    # one item has both words: too few, so the items with one of them follow it
+    assert found.relaxed and found.total == 5
+    assert found.hits[0].object_id == both.pk
+    many = [public(f"zorblat quenth study {n}") for n in range(MIN_STRICT)]
+    found = search(ANONYMOUS, "zorblat quenth", limit=20)
+    assert not found.relaxed and found.total == len(many) + 1
+    assert {hit.object_id for hit in found.hits} == {both.pk, *(p.pk for p in many)}
+    # a filter narrows what the reader chose from: no item with one word comes back
+    filtered = search(ANONYMOUS, "zorblat quenth", filters={"type": "project"}, limit=20)
+    assert not filtered.relaxed and filtered.total == len(many) + 1
