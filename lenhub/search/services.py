@@ -184,6 +184,7 @@ def search(
 FEEDBACK_TOP = 5
 FEEDBACK_POOL = 100
 FEEDBACK_WORDS = 8
+FEEDBACK_CANDIDATES = 16
 FEEDBACK_WEIGHT = 0.3
 _FEEDBACK_WORD = re.compile(r"[a-z]{4,}")
 
@@ -235,7 +236,11 @@ def _refine(
             {w for w in _FEEDBACK_WORD.findall(fold(f"{title} {body}"))
              if w not in STOP_WORDS and w not in typed}
         )  # fmt: skip
-    candidates = [word for word, n in shared.items() if n >= 2]
+    # the words most of the best documents share (longer first: "decontamination"
+    # says more than "area"), few enough that looking up how rare they are stays cheap
+    candidates = sorted(
+        (word for word, n in shared.items() if n >= 2), key=lambda w: (-shared[w], -len(w), w)
+    )[:FEEDBACK_CANDIDATES]
     if not candidates:
         return
     frequencies = search_engine.document_frequencies(candidates)
