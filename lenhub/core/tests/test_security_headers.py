@@ -245,7 +245,7 @@ def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
         restricted_set_audience(item=project, audience=audience, tlp=tlp, actor=None)
         values[key] = str(project.pk)
     officer = world.people["lea_pl"]
-    knowledge = {
+    knowledge: dict[str, tuple[Any, dict[str, Any]]] = {
         "public_result": (Result, {"kind": "tool", "title": "Open tool", "trl": 3}),
         "members_result": (Result, {"kind": "dataset", "title": "Members dataset"}),
         "members_concept": (Concept, {"title": "An idea", "idea": "i", "seeking": "both"}),
