@@ -14,6 +14,7 @@ from lenhub.core import views as core
 from lenhub.dissemination import views as dissemination
 from lenhub.knowledge import views as knowledge
 from lenhub.knowledge import views_funding as knowledge_funding
+from lenhub.knowledge import views_items as knowledge_items
 from lenhub.networks import views as networks
 from lenhub.networks import views_experts as networks_experts
 from lenhub.networks import views_export as networks_export
@@ -130,6 +131,47 @@ urlpatterns = [
     path("knowledge/", knowledge.knowledge_search, name="knowledge_search"),
     path("knowledge/projects/<int:pk>/", knowledge.project_detail, name="project_detail"),
     path("knowledge/funding/", knowledge_funding.knowledge_funding, name="knowledge_funding"),
+    path(
+        "knowledge/projects/<int:project_pk>/results/new/",
+        knowledge_items.result_new,
+        name="project_result_new",
+    ),
+    path("knowledge/results/", knowledge_items.result_list, name="result_list"),
+    path("knowledge/results/new/", knowledge_items.result_new, name="result_new"),
+    path("knowledge/results/<int:pk>/", knowledge_items.result_detail, name="result_detail"),
+    path("knowledge/results/<int:pk>/edit/", knowledge_items.result_edit, name="result_edit"),
+    path("knowledge/results/<int:pk>/uptake/", knowledge_items.result_uptake, name="result_uptake"),
+    path("knowledge/concepts/", knowledge_items.concept_list, name="concept_list"),
+    path("knowledge/concepts/new/", knowledge_items.concept_new, name="concept_new"),
+    path("knowledge/concepts/<int:pk>/", knowledge_items.concept_detail, name="concept_detail"),
+    path("knowledge/concepts/<int:pk>/edit/", knowledge_items.concept_edit, name="concept_edit"),
+    path("knowledge/best-practices/", knowledge_items.bestpractice_list, name="bestpractice_list"),
+    path(
+        "knowledge/best-practices/new/",
+        knowledge_items.bestpractice_new,
+        name="bestpractice_new",
+    ),
+    path(
+        "knowledge/best-practices/<int:pk>/",
+        knowledge_items.bestpractice_detail,
+        name="bestpractice_detail",
+    ),
+    path(
+        "knowledge/best-practices/<int:pk>/edit/",
+        knowledge_items.bestpractice_edit,
+        name="bestpractice_edit",
+    ),
+    path("knowledge/tech-watch/", knowledge_items.techwatch_list, name="techwatch_list"),
+    path("knowledge/tech-watch/new/", knowledge_items.techwatch_new, name="techwatch_new"),
+    path(
+        "knowledge/tech-watch/<int:pk>/", knowledge_items.techwatch_detail, name="techwatch_detail"
+    ),
+    path(
+        "knowledge/tech-watch/<int:pk>/edit/",
+        knowledge_items.techwatch_edit,
+        name="techwatch_edit",
+    ),
+    path("knowledge/uptake/", knowledge_items.uptake_summary, name="uptake_summary"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

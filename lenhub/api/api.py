@@ -117,7 +117,8 @@ def _mount() -> None:
     from lenhub.accounts.api import router as accounts
     from lenhub.audit.api import router as audit
     from lenhub.dissemination.api import router as dissemination
-    from lenhub.knowledge.api import router as knowledge_funding
+    from lenhub.knowledge.api import router as knowledge_items
+    from lenhub.knowledge.api_funding import router as knowledge_funding
     from lenhub.networks.api import router as networks
     from lenhub.search.api import router as knowledge
 
@@ -127,6 +128,7 @@ def _mount() -> None:
     api.add_router("/", networks)
     api.add_router("/", knowledge)
     api.add_router("/knowledge", knowledge_funding)
+    api.add_router("/", knowledge_items)
 
 
 _mount()

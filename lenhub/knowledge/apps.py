@@ -8,6 +8,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge factory")
 
     def ready(self) -> None:
+        from lenhub.accounts.tokens import scope_register
         from lenhub.knowledge.search import register
 
         register()
+        scope_register(
+            "knowledge:write", _("Record your organisation's uptake of research results")
+        )

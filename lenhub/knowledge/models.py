@@ -207,6 +207,13 @@ class Result(Restricted):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("result_detail", args=[self.pk])
+
+    def access_container(self) -> Restricted | None:
+        """A project's result is never wider, nor more lightly labelled, than the project."""
+        return self.project
+
 
 class Seeking(models.TextChoices):
     PARTNERS = "partners", _("Partners")
@@ -234,6 +241,9 @@ class Concept(Restricted):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("concept_detail", args=[self.pk])
+
 
 class BestPractice(Restricted):
     title = models.CharField(_("title"), max_length=300)
@@ -253,6 +263,9 @@ class BestPractice(Restricted):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("bestpractice_detail", args=[self.pk])
 
 
 class Maturity(models.TextChoices):
@@ -284,6 +297,9 @@ class TechWatch(Restricted):
 
     def __str__(self) -> str:
         return self.technology
+
+    def get_absolute_url(self) -> str:
+        return reverse("techwatch_detail", args=[self.pk])
 
 
 class UptakeStage(models.TextChoices):

@@ -12,8 +12,14 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from lenhub.access.policy import access_item, record_read, viewer_for_request
-from lenhub.knowledge.models import Project, ProjectStatus
+from lenhub.access.policy import access_item, filter_visible, record_read, viewer_for_request
+from lenhub.knowledge.models import (
+    Availability,
+    Maturity,
+    Project,
+    ProjectStatus,
+    Seeking,
+)
 from lenhub.search.models import SearchDocument
 from lenhub.search.services import FACETS, more_like_this, search
 
@@ -46,11 +52,29 @@ def country_name(code: str) -> str:
     return found.name if found else ("Kosovo" if code == "XK" else code)
 
 
+KIND_LABELS = {
+    "project": _("Research project"),
+    "result": _("Result"),
+    "concept": _("Project concept"),
+    "bestpractice": _("Best practice"),
+    "techwatch": _("Technology watch"),
+    "news": _("News"),
+}
+STATUS_LABELS = {
+    **dict(ProjectStatus.choices),
+    **dict(Availability.choices),
+    **dict(Seeking.choices),
+    **dict(Maturity.choices),
+}
+
+
 def _facet_label(name: str, value: str) -> str:
     if name == "country":
         return country_name(value)
     if name == "status":
-        return str(dict(ProjectStatus.choices).get(value, value))
+        return str(STATUS_LABELS.get(value, value))
+    if name == "type":
+        return str(KIND_LABELS.get(value, value))
     return value
 
 
@@ -85,6 +109,7 @@ def knowledge_search(request: HttpRequest) -> HttpResponse:
             facets.append({"name": name, "label": FACET_LABELS[name], "values": values})
     for hit in result.hits:
         hit.snippet = mark_safe(hit.snippet)  # noqa: S308 - escaped by search._marked
+        hit.kind_label = str(KIND_LABELS.get(hit.kind, hit.kind))  # type: ignore[attr-defined]
     pages = (result.total + PER_PAGE - 1) // PER_PAGE
     context = {
         "form": form,
@@ -115,6 +140,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ((country_name(code), code, rows) for code, rows in by_country.items()),
         key=lambda row: row[0],
     )
+    results = filter_visible(viewer, project.results.all()).prefetch_related("audience_keys")
     document = SearchDocument.objects.filter(kind="project", object_id=project.pk).first()
     similar = more_like_this(viewer, document).hits if document else []
     context = {
@@ -122,5 +148,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "countries": countries,
         "lea_count": sum(1 for p in participations if p.organisation.is_lea),
         "similar": similar,
+        "results": list(results.select_related("project")),
+        "may_add_result": viewer.is_member and viewer.organisation_id is not None,
     }
     return render(request, "knowledge/project_detail.html", context)

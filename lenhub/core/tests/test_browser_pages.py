@@ -48,7 +48,16 @@ from lenhub.core.testing.browser import (
     watch,
 )
 from lenhub.dissemination.services import news_publish
-from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
+from lenhub.knowledge.models import (
+    BestPractice,
+    Concept,
+    Participation,
+    Project,
+    ResearchOrganisation,
+    Result,
+    TechWatch,
+    Uptake,
+)
 from lenhub.networks.services import application_submit
 
 pytestmark = [
@@ -67,6 +76,7 @@ NOT_VISITED = {
     "application_withdraw": "POST only",
     "application_decide": "POST only",
     "network_leave": "POST only",
+    "result_uptake": "POST only (its form is on the result's page)",
     "network_manage_group_delete": "POST only",
     "network_manage_contact_add": "POST only",
     "network_manage_contact_revoke": "POST only",
@@ -249,6 +259,31 @@ def _plant(world: World) -> dict[str, Any]:
             name=name, country_code=country, is_lea=name.endswith("Police")
         )
         Participation.objects.create(project=project, organisation=organisation, role="participant")
+    officer = world.people["lea_pl"]
+    knowledge = {}
+    for key, model, fields, audience, tlp in (
+        ("result", Result, {"project": project, "kind": "tool", "title": "Net launcher",
+                            "trl": 6}, ["public"], "CLEAR"),
+        ("concept", Concept, {"title": "Shared test range", "idea": "One range for all.",
+                              "seeking": "both"}, ["members"], "GREEN"),
+        ("bestpractice", BestPractice, {"title": "Joint tender", "topic": "Procurement",
+                                        "country_code": "PL", "what_was_done": "One tender."},
+         ["lea"], "GREEN"),
+        ("techwatch", TechWatch, {"technology": "Platform radar", "maturity": "maturing",
+                                  "assessment": "Promising."},
+         [f"network:{world.enlets.pk}"], "AMBER"),
+    ):  # fmt: skip
+        item = model.objects.create(author=officer, tlp=tlp, **fields)
+        restricted_set_audience(item=item, audience=audience, tlp=tlp, actor=None)
+        knowledge[key] = item.pk
+    Uptake.objects.create(
+        result_id=knowledge["result"], organisation=world.police_pl, country_code="PL",
+        stage="pilot", tlp="CLEAR",
+    )  # fmt: skip
+    restricted_set_audience(
+        item=Uptake.objects.get(result_id=knowledge["result"]), audience=["public"],
+        tlp="CLEAR", actor=None,
+    )  # fmt: skip
     RecoveryCodes.activate(world.people["lea_pl"])
     # someone asking to join ENLETS, for the National Contact's decisions queue
     application_submit(
@@ -269,6 +304,7 @@ def _plant(world: World) -> dict[str, Any]:
         "public_news": public.pk,
         "member_news": members.pk,
         "project": project.pk,
+        **knowledge,
         "confirm_email": f"/accounts/confirm-email/{confirm_key}/",
         "reset_password": f"/accounts/password/reset/key/{reset_key}/",
     }
@@ -304,6 +340,12 @@ def test_every_page_is_accessible_strict_and_local(
         "/knowledge/?q=drones",
         f"/knowledge/projects/{planted['project']}/",
         "/knowledge/funding/",
+        "/knowledge/results/",
+        f"/knowledge/results/{planted['result']}/",
+        "/knowledge/concepts/",
+        "/knowledge/best-practices/",
+        "/knowledge/tech-watch/",
+        "/knowledge/uptake/",
     ]:
         tour.check(page, "anonymous", path)
     # the link from a password-reset email leads to the form for the new password
@@ -357,6 +399,23 @@ def test_every_page_is_accessible_strict_and_local(
         "/networks/AQUAPOL/join/",
         "/networks/applications/",
         "/experts/",
+        "/knowledge/results/?kind=tool&trl=6",
+        f"/knowledge/results/{planted['result']}/",
+        f"/knowledge/results/{planted['result']}/edit/",
+        "/knowledge/results/new/",
+        f"/knowledge/projects/{planted['project']}/results/new/",
+        f"/knowledge/concepts/{planted['concept']}/",
+        f"/knowledge/concepts/{planted['concept']}/edit/",
+        "/knowledge/concepts/new/",
+        "/knowledge/best-practices/?country=PL",
+        f"/knowledge/best-practices/{planted['bestpractice']}/",
+        f"/knowledge/best-practices/{planted['bestpractice']}/edit/",
+        "/knowledge/best-practices/new/",
+        "/knowledge/tech-watch/?maturity=maturing",
+        f"/knowledge/tech-watch/{planted['techwatch']}/",
+        f"/knowledge/tech-watch/{planted['techwatch']}/edit/",
+        "/knowledge/tech-watch/new/",
+        "/knowledge/uptake/",
         "/vetting/",  # not a vetter: refused
     ]:
         tour.check(page, "lea_pl", path, status=403 if path == "/vetting/" else 200)

@@ -27,7 +27,7 @@ from lenhub.accounts.tokens import token_create
 from lenhub.conftest import PASSWORD, World, client_sign_in
 from lenhub.core.tests.security import cache_control_problems, header_problems, html_problems
 from lenhub.dissemination.services import news_publish
-from lenhub.knowledge.models import Project
+from lenhub.knowledge.models import BestPractice, Concept, Project, Result, TechWatch
 from lenhub.networks.models import OrganisationMembership
 from lenhub.networks.services import application_submit
 
@@ -55,6 +55,27 @@ PAGES = [
     Page("anonymous", "/knowledge/projects/{members_project}/", 404),
     Page("anonymous", "/knowledge/funding/", 200),
     Page("anonymous", "/knowledge/funding/?framework=H2020&status=ongoing", 200),
+    Page("anonymous", "/knowledge/projects/{public_project}/results/new/", 302),
+    Page("anonymous", "/knowledge/results/", 200),
+    Page("anonymous", "/knowledge/results/?kind=tool&trl=3", 200),
+    Page("anonymous", "/knowledge/results/new/", 302),
+    Page("anonymous", "/knowledge/results/{public_result}/", 200),
+    Page("anonymous", "/knowledge/results/{members_result}/", 404),
+    Page("anonymous", "/knowledge/results/{members_result}/edit/", 302),
+    Page("anonymous", "/knowledge/results/{public_result}/uptake/", 302),
+    Page("anonymous", "/knowledge/concepts/", 200),
+    Page("anonymous", "/knowledge/concepts/new/", 302),
+    Page("anonymous", "/knowledge/concepts/{members_concept}/", 404),
+    Page("anonymous", "/knowledge/concepts/{members_concept}/edit/", 302),
+    Page("anonymous", "/knowledge/best-practices/", 200),
+    Page("anonymous", "/knowledge/best-practices/new/", 302),
+    Page("anonymous", "/knowledge/best-practices/{members_bestpractice}/", 404),
+    Page("anonymous", "/knowledge/best-practices/{members_bestpractice}/edit/", 302),
+    Page("anonymous", "/knowledge/tech-watch/", 200),
+    Page("anonymous", "/knowledge/tech-watch/new/", 302),
+    Page("anonymous", "/knowledge/tech-watch/{members_techwatch}/", 404),
+    Page("anonymous", "/knowledge/tech-watch/{members_techwatch}/edit/", 302),
+    Page("anonymous", "/knowledge/uptake/", 200),
     Page("anonymous", "/no-such-page/", 404),
     Page("anonymous", "/accounts/login/", 200),
     Page("anonymous", "/accounts/signup/", 200),
@@ -104,6 +125,25 @@ PAGES = [
     Page("lea_pl", "/knowledge/?q=drones", 200),
     Page("lea_pl", "/knowledge/projects/{members_project}/", 200),
     Page("lea_pl", "/knowledge/funding/", 200),
+    Page("lea_pl", "/knowledge/projects/{public_project}/results/new/", 200),
+    Page("lea_pl", "/knowledge/results/", 200),
+    Page("lea_pl", "/knowledge/results/new/", 200),
+    Page("lea_pl", "/knowledge/results/{members_result}/", 200),
+    Page("lea_pl", "/knowledge/results/{members_result}/edit/", 200),
+    Page("lea_pl", "/knowledge/results/{members_result}/uptake/", 405),
+    Page("lea_pl", "/knowledge/concepts/", 200),
+    Page("lea_pl", "/knowledge/concepts/new/", 200),
+    Page("lea_pl", "/knowledge/concepts/{members_concept}/", 200),
+    Page("lea_pl", "/knowledge/concepts/{members_concept}/edit/", 200),
+    Page("lea_pl", "/knowledge/best-practices/", 200),
+    Page("lea_pl", "/knowledge/best-practices/new/", 200),
+    Page("lea_pl", "/knowledge/best-practices/{members_bestpractice}/", 200),
+    Page("lea_pl", "/knowledge/best-practices/{members_bestpractice}/edit/", 200),
+    Page("lea_pl", "/knowledge/tech-watch/", 200),
+    Page("lea_pl", "/knowledge/tech-watch/new/", 200),
+    Page("lea_pl", "/knowledge/tech-watch/{members_techwatch}/", 200),
+    Page("lea_pl", "/knowledge/tech-watch/{members_techwatch}/edit/", 200),
+    Page("lea_pl", "/knowledge/uptake/", 200),
     Page("lea_pl", "/vetting/", 403),
     Page("lea_pl", "/audit/", 404),
     Page("lea_pl", "/accounts/email/", 200),
@@ -207,6 +247,25 @@ def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
         project = Project.objects.create(acronym=key.upper(), title=f"A {key}")
         restricted_set_audience(item=project, audience=audience, tlp=tlp, actor=None)
         values[key] = str(project.pk)
+    officer = world.people["lea_pl"]
+    knowledge: dict[str, tuple[Any, dict[str, Any]]] = {
+        "public_result": (Result, {"kind": "tool", "title": "Open tool", "trl": 3}),
+        "members_result": (Result, {"kind": "dataset", "title": "Members dataset"}),
+        "members_concept": (Concept, {"title": "An idea", "idea": "i", "seeking": "both"}),
+        "members_bestpractice": (
+            BestPractice, {"title": "A practice", "topic": "t", "what_was_done": "w"},
+        ),
+        "members_techwatch": (
+            TechWatch, {"technology": "A technology", "maturity": "mature", "assessment": "a"},
+        ),
+    }  # fmt: skip
+    for key, (model, fields) in knowledge.items():
+        audience, tlp = (
+            (["public"], "CLEAR") if key.startswith("public") else (["members"], "GREEN")
+        )
+        item = model.objects.create(author=officer, tlp=tlp, **fields)
+        restricted_set_audience(item=item, audience=audience, tlp=tlp, actor=None)
+        values[key] = str(item.pk)
     application = application_submit(
         user=world.people["unvetted_mfa"],
         network=world.enlets,
@@ -344,7 +403,9 @@ def test_the_sweep_covers_every_page() -> None:
     sample |= {"confirm_key": "key", "token": "key", "missing": "1"}
     sample |= {"reset_key": "1-key", "reset_uid": "1"}
     sample |= {"application": "1", "group": "1", "contact": "1", "orgmember": "1"}
-    sample |= {"public_project": "1", "members_project": "1"}
+    sample |= {"public_project": "1", "members_project": "1", "public_result": "1"}
+    sample |= {"members_result": "1", "members_concept": "1", "members_bestpractice": "1"}
+    sample |= {"members_techwatch": "1"}
     covered: set[str] = set()
     for page in PAGES:
         try:

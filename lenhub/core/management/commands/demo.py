@@ -32,6 +32,7 @@ from lenhub.accounts.selectors import vetting_current
 from lenhub.accounts.services import role_grant, vetting_grant
 from lenhub.dissemination.models import News
 from lenhub.dissemination.services import news_publish
+from lenhub.knowledge.models import Project
 from lenhub.networks.landscape import landscape_load
 from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, NetworkMembership
 from lenhub.settings import _local_secret
@@ -287,7 +288,21 @@ class Command(BaseCommand):
 
         if not News.objects.exists():
             self._news(people, networks, group_objs)
+        if not Project.objects.filter(source="demo").exists():
+            self._knowledge(people, networks, group_objs)
         return people
+
+    def _knowledge(
+        self,
+        people: dict[str, User],
+        networks: dict[str, Network],
+        groups: dict[tuple[str, str], Group],
+    ) -> None:
+        """Two demo projects with results, concepts, best practices, technology watch
+        entries and uptake in several countries, at a mix of audiences and labels."""
+        from lenhub.knowledge.demo import knowledge_demo_load
+
+        knowledge_demo_load(people=people, networks=networks, groups=groups)
 
     def _news(
         self,
