@@ -192,3 +192,23 @@ def test_knowledge_access_matrix(live_server: Any) -> None:
     assert shown == set(KNOWLEDGE_SURFACES)  # every surface really shows canaries
     reads = AuditEntry.objects.filter(action="content.read").count() - reads_before
     assert reads == expected_knowledge_reads(planted)
+
+
+def test_knowledge_matrix_catches_a_project_page_without_the_policy(
+    live_server: Any, monkeypatch: Any
+) -> None:
+    """Mutation check: a project page that fetched the project without ``access_item``
+    would show restricted canaries to people outside their audience."""
+    world = build_world()
+    planted = plant_knowledge(world)
+    fetch = _fetcher(live_server.url, world)
+    monkeypatch.setattr(
+        "lenhub.knowledge.views.access_item", lambda viewer, queryset, pk: queryset.get(pk=pk)
+    )
+
+    cases = run_knowledge_matrix(fetch, planted, surfaces=["page"], personas=MUTATION_PERSONAS)
+
+    leaks = {(c.persona, c.item) for c in cases if not c.ok and c.seen and not c.allowed}
+    assert ("anonymous", "participants_red") in leaks
+    assert ("lea_fr_aquapol", "enlets_amber") in leaks
+    assert ("lea_pl", "aquapol_amber") in leaks
