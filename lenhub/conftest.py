@@ -16,6 +16,7 @@ import pytest
 import requests
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.servers.basehttp import WSGIRequestHandler
 from django.test import Client
 from django.utils import timezone
 
@@ -35,6 +36,10 @@ from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, N
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 (test accounts only)
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+# The live server writes a response in several small pieces; with Nagle's algorithm each
+# later piece waits for the client's delayed acknowledgement, about 40 ms a request.
+WSGIRequestHandler.disable_nagle_algorithm = True
 
 
 @pytest.fixture(autouse=True)

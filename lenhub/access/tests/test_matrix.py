@@ -25,6 +25,13 @@ from lenhub.access.tests.matrix_directory import (
     run_directory_matrix,
     summarise_directory,
 )
+from lenhub.access.tests.matrix_knowledge import (
+    KNOWLEDGE_SURFACES,
+    expected_knowledge_reads,
+    plant_knowledge,
+    run_knowledge_matrix,
+    summarise_knowledge,
+)
 from lenhub.accounts.models import AccessToken, User
 from lenhub.accounts.tokens import token_create, token_may_be_held
 from lenhub.audit.models import AuditEntry
@@ -165,3 +172,43 @@ def test_matrix_catches_a_search_without_the_access_filter(
     leaks = {(c.persona, c.item) for c in cases if not c.ok and c.canary_seen and not c.allowed}
     assert ("anonymous", "participants_red") in leaks
     assert ("lea_fr_aquapol", "enlets_amber") in leaks
+
+
+def test_knowledge_access_matrix(live_server: Any) -> None:
+    """Project pages, the project API, search (results, totals, facets, snippets), search
+    narrowed by a facet and "more like this" show each canary project exactly to the
+    people its audience allows; every allowed read of an AMBER or RED project is audited."""
+    world = build_world()
+    planted = plant_knowledge(world)
+    fetch = _fetcher(live_server.url, world)
+    reads_before = AuditEntry.objects.filter(action="content.read").count()
+
+    cases = run_knowledge_matrix(fetch, planted)
+
+    print(summarise_knowledge(cases))
+    assert len(cases) == 17 * len(KNOWLEDGE_SURFACES) * len(planted.canaries)
+    assert all(case.ok for case in cases), summarise_knowledge(cases)
+    shown = {case.surface for case in cases if case.allowed and case.seen}
+    assert shown == set(KNOWLEDGE_SURFACES)  # every surface really shows canaries
+    reads = AuditEntry.objects.filter(action="content.read").count() - reads_before
+    assert reads == expected_knowledge_reads(planted)
+
+
+def test_knowledge_matrix_catches_a_project_page_without_the_policy(
+    live_server: Any, monkeypatch: Any
+) -> None:
+    """Mutation check: a project page that fetched the project without ``access_item``
+    would show restricted canaries to people outside their audience."""
+    world = build_world()
+    planted = plant_knowledge(world)
+    fetch = _fetcher(live_server.url, world)
+    monkeypatch.setattr(
+        "lenhub.knowledge.views.access_item", lambda viewer, queryset, pk: queryset.get(pk=pk)
+    )
+
+    cases = run_knowledge_matrix(fetch, planted, surfaces=["page"], personas=MUTATION_PERSONAS)
+
+    leaks = {(c.persona, c.item) for c in cases if not c.ok and c.seen and not c.allowed}
+    assert ("anonymous", "participants_red") in leaks
+    assert ("lea_fr_aquapol", "enlets_amber") in leaks
+    assert ("lea_pl", "aquapol_amber") in leaks
