@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lenhub.access.choices import audience_may_address
-from lenhub.access.models import Restricted
+from lenhub.access.models import TLP, Restricted
 from lenhub.access.policy import (
+    MEMBERS,
     PARTICIPANTS,
+    PUBLIC,
     AudienceError,
     Viewer,
     audience_intersection,
@@ -194,11 +196,16 @@ def uptake_record(
     organisation = Organisation.objects.get(pk=viewer.organisation_id)
     if not organisation.country_id:
         raise PermissionDenied(_("Your organisation has no country in the directory."))
-    wanted = item_audience(result)
+    # by default members only, even for a public result: that an organisation pilots or
+    # buys a tool says something about its capabilities that it does not publish
+    wanted = audience_intersection(item_audience(result), [MEMBERS])
     if audience is not None:
         own = _check_audience(viewer=viewer, actor=actor, audience=audience)
-        wanted = audience_intersection(own, wanted)  # never wider than the result
-    label = most_restrictive(tlp or effective_tlp(result), effective_tlp(result))
+        wanted = audience_intersection(own, item_audience(result))  # never wider
+    floor = effective_tlp(result)
+    if wanted != {PUBLIC}:  # TLP:CLEAR is for what anyone may read
+        floor = most_restrictive(floor, TLP.GREEN)
+    label = most_restrictive(tlp or floor, floor)
     uptake = (
         Uptake.objects.select_for_update().filter(result=result, organisation=organisation).first()
     )

@@ -138,8 +138,9 @@ def test_knowledge_pages_link_to_every_list(kworld: KnowledgeWorld) -> None:
 def test_result_page_counts_only_visible_uptake(kworld: KnowledgeWorld) -> None:
     url = kworld.items["result_public"].get_absolute_url()
     anonymous = Client().get(url).content.decode()
-    assert "3 organisations recorded uptake" in anonymous
-    assert "Belgium" not in anonymous  # the members-only record
+    # uptake is members-only by default, even of a public result
+    assert "0 organisations recorded uptake" in anonymous
+    assert "Poland" not in anonymous and "Belgium" not in anonymous
     member = kworld.client("stakeholder").get(url).content.decode()
     assert "4 organisations recorded uptake" in member and "Belgium" in member
 
@@ -147,12 +148,12 @@ def test_result_page_counts_only_visible_uptake(kworld: KnowledgeWorld) -> None:
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_uptake_summary_never_counts_canaries(kworld: KnowledgeWorld, who: str) -> None:
     client = kworld.client(who)
-    expected = 4 if who == "lea_fr_aquapol" else 3  # + the members-only record
+    expected = 4 if who == "lea_fr_aquapol" else 0  # uptake is for members
     body = _api(client, "/api/v1/uptake/summary").json()
     assert body["total"] == expected
-    assert {row["result_id"] for row in body["by_result"]} == {kworld.items["result_public"].pk}
+    assert {row["result_id"] for row in body["by_result"]} <= {kworld.items["result_public"].pk}
     html = client.get("/knowledge/uptake/").content.decode()
-    assert f"{expected} uptake records" in html
+    assert not expected or f"{expected} uptake records" in html
     assert "Amber result" not in html and "Red result" not in html
 
 
@@ -169,8 +170,12 @@ def test_uptake_summary_for_insiders(kworld: KnowledgeWorld) -> None:
 
 def test_uptake_of_a_result_through_the_api(kworld: KnowledgeWorld) -> None:
     public = kworld.items["result_public"]
-    rows = _api(Client(), f"/api/v1/results/{public.pk}/uptake").json()
-    assert rows["total"] == 3 and {r["country"] for r in rows["results"]} == {"PL", "DE", "FR"}
+    assert _api(Client(), f"/api/v1/results/{public.pk}/uptake").json()["total"] == 0
+    rows = _api(kworld.client("lea_fr_aquapol"), f"/api/v1/results/{public.pk}/uptake").json()
+    assert rows["total"] == 4
+    assert {r["country"] for r in rows["results"]} == {"PL", "DE", "FR", "BE"}
+    recorded = Uptake.objects.get(result=public, organisation=kworld.world.police_pl)
+    assert item_audience(recorded) == {"members"} and recorded.tlp == "GREEN"
     for level in ("amber", "red"):
         hidden = kworld.items[f"result_{level}"]
         assert _api(Client(), f"/api/v1/results/{hidden.pk}/uptake").status_code == 404
