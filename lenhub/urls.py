@@ -128,6 +128,7 @@ urlpatterns = [
     path("news/<int:pk>/", dissemination.news_detail, name="news_detail"),
     path("knowledge/", knowledge.knowledge_search, name="knowledge_search"),
     path("knowledge/projects/<int:pk>/", knowledge.project_detail, name="project_detail"),
+    path("monitoring/", include("lenhub.monitoring.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

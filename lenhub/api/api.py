@@ -117,6 +117,7 @@ def _mount() -> None:
     from lenhub.accounts.api import router as accounts
     from lenhub.audit.api import router as audit
     from lenhub.dissemination.api import router as dissemination
+    from lenhub.monitoring.api import router as monitoring
     from lenhub.networks.api import router as networks
     from lenhub.search.api import router as knowledge
 
@@ -125,6 +126,7 @@ def _mount() -> None:
     api.add_router("/audit", audit)
     api.add_router("/", networks)
     api.add_router("/", knowledge)
+    api.add_router("/monitoring", monitoring)
 
 
 _mount()
