@@ -32,6 +32,7 @@ from lenhub.accounts.selectors import vetting_current
 from lenhub.accounts.services import role_grant, vetting_grant
 from lenhub.dissemination.models import News
 from lenhub.dissemination.services import news_publish
+from lenhub.monitoring.demo import demo_monitoring
 from lenhub.networks.landscape import landscape_load
 from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, NetworkMembership
 from lenhub.settings import _local_secret
@@ -287,6 +288,7 @@ class Command(BaseCommand):
 
         if not News.objects.exists():
             self._news(people, networks, group_objs)
+        demo_monitoring(people, networks, group_objs)
         return people
 
     def _news(
