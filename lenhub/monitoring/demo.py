@@ -94,7 +94,7 @@ def demo_monitoring(
         description="Where to put shore sensors, and what they miss.",
         published_on=today - timedelta(days=10),
     )
-    follows = [
+    follows: list[tuple[str, dict[str, Any]]] = [
         ("officer@gendarmerie.fr.test", {"kind": FollowKind.PROJECT, "project": rail}),
         ("officer@gendarmerie.fr.test", {"kind": FollowKind.PROJECT, "project": coast}),
         ("officer@gendarmerie.fr.test", {"kind": FollowKind.TOPIC, "topic": "demo-rail-2024"}),
