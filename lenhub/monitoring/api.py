@@ -24,17 +24,25 @@ from lenhub.monitoring.services import (
     notification_mark_read,
     notifications_mark_all_read,
 )
-from lenhub.monitoring.topics import MAX_TOPIC
+from lenhub.monitoring.topics import MAX_TOPIC, TOPIC_PATTERN
 
 router = Router(tags=["monitoring"])
 
 
-class FollowIn(Schema):
-    kind: FollowKind = Field(description="What to follow: project, group or topic.")
-    project_id: int | None = Field(None, ge=1, le=2**31 - 1, description="For kind project.")
-    group_id: int | None = Field(None, ge=1, le=2**31 - 1, description="For kind group.")
-    topic: str | None = Field(
-        None, max_length=MAX_TOPIC, description="For kind topic: a topic code or a few words."
+class FollowProjectIn(Schema):
+    project_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class FollowGroupIn(Schema):
+    group_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class FollowTopicIn(Schema):
+    topic: str = Field(
+        max_length=MAX_TOPIC,
+        pattern=TOPIC_PATTERN,
+        description="A topic code or a few words; stored in lower case with single spaces "
+        "and matched as whole words.",
     )
 
 
@@ -128,36 +136,59 @@ def follows_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any
     return paginate(follows_of(user=_user(caller)), page, _follow_out)
 
 
-@router.post(
-    "/follows",
-    response={200: FollowOut, 201: FollowOut, **documented(*COMMON, 403, 404, 409)},
-    summary="Follow a project, a group or a topic",
-    description="201 when new, 200 when you already followed it. A project or group you "
-    "may not see is 404, as if it did not exist. Groups: members of the network may "
-    "follow its working groups and Technology Interest Groups; closed groups (core group, "
-    "secretariat) only their own members.",
-)
-def follows_create(request: HttpRequest, body: FollowIn) -> Status[FollowOut]:
-    caller = principal(request, "monitoring:write", account=True)
+def _follow(caller: Principal, kind: str, **target: Any) -> Status[FollowOut]:
     try:
-        follow, created = follow_add(
-            user=_user(caller),
-            viewer=caller.viewer,
-            kind=body.kind,
-            project_id=body.project_id,
-            group_id=body.group_id,
-            topic=body.topic or "",
-        )
-    except DjangoValidationError as error:
-        raise ApiError(
-            "invalid_request",
-            " ".join(error.messages),
-            [{"field": "topic", "message": " ".join(error.messages)}],
-        ) from None
+        follow, created = follow_add(user=_user(caller), viewer=caller.viewer, kind=kind, **target)
+    except DjangoValidationError as error:  # the schema's rules, checked once more
+        raise ApiError("invalid_request", " ".join(error.messages)) from None
     except FollowLimitError:
         raise ApiError("conflict", _("You follow as many things as one person may.")) from None
     follow = follows_of(user=_user(caller)).get(pk=follow.pk)
     return Status(201 if created else 200, _follow_out(follow))
+
+
+FOLLOW_RESPONSES: dict[int, Any] = {
+    200: FollowOut,
+    201: FollowOut,
+    **documented(*COMMON, 403, 404, 409),
+}
+
+
+@router.post(
+    "/follows/projects",
+    response=FOLLOW_RESPONSES,
+    summary="Follow a project",
+    description="201 when new, 200 when you already followed it. A project you may not "
+    "see is 404, as if it did not exist.",
+)
+def follow_project(request: HttpRequest, body: FollowProjectIn) -> Status[FollowOut]:
+    caller = principal(request, "monitoring:write", account=True)
+    return _follow(caller, FollowKind.PROJECT, project_id=body.project_id)
+
+
+@router.post(
+    "/follows/groups",
+    response=FOLLOW_RESPONSES,
+    summary="Follow a group",
+    description="Members of a network may follow its working groups and Technology "
+    "Interest Groups; closed groups (core group, secretariat) only their own members. "
+    "Any other group is 404.",
+)
+def follow_group(request: HttpRequest, body: FollowGroupIn) -> Status[FollowOut]:
+    caller = principal(request, "monitoring:write", account=True)
+    return _follow(caller, FollowKind.GROUP, group_id=body.group_id)
+
+
+@router.post(
+    "/follows/topics",
+    response=FOLLOW_RESPONSES,
+    summary="Follow a topic",
+    description="201 when new, 200 when you already followed it (in any spelling that "
+    "normalises the same).",
+)
+def follow_topic(request: HttpRequest, body: FollowTopicIn) -> Status[FollowOut]:
+    caller = principal(request, "monitoring:write", account=True)
+    return _follow(caller, FollowKind.TOPIC, topic=body.topic)
 
 
 @router.delete(

@@ -37,7 +37,7 @@ class Follow(models.Model):
     )
     topic = models.CharField(
         _("topic"),
-        max_length=120,
+        max_length=255,
         blank=True,
         help_text=_("A topic code or a few words, in lower case with single spaces."),
     )

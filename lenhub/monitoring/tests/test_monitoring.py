@@ -155,8 +155,9 @@ def test_topics_are_normalised_and_unique(world: World) -> None:
 
     assert follow.topic == "su-fct02-2018 drones"
     assert created and not again and same.pk == follow.pk
-    with pytest.raises(ValidationError):
-        follow_add(user=officer, viewer=viewer, kind="topic", topic=" ; ")
+    for bad in (" ; ", "drones\x00", "x" * 121):
+        with pytest.raises(ValidationError):
+            follow_add(user=officer, viewer=viewer, kind="topic", topic=bad)
 
 
 # --- the canary -------------------------------------------------------------------------
@@ -388,17 +389,19 @@ def test_api_follow_list_unfollow(world: World) -> None:
     headers = _token(officer, RW)
     client = Client()
 
-    def post(body: dict[str, Any]) -> Any:
-        return client.post("/api/v1/monitoring/follows", body, content_type="application/json",
-                           headers=headers)  # fmt: skip
+    def post(what: str, body: dict[str, Any]) -> Any:
+        return client.post(f"/api/v1/monitoring/follows/{what}", body,
+                           content_type="application/json", headers=headers)  # fmt: skip
 
-    created = post({"kind": "project", "project_id": project.pk})
-    again = post({"kind": "project", "project_id": project.pk})
-    topic = post({"kind": "topic", "topic": "  Body-Worn  Cameras "})
+    created = post("projects", {"project_id": project.pk})
+    again = post("projects", {"project_id": project.pk})
+    topic = post("topics", {"topic": "  Body-Worn  Cameras "})
     assert (created.status_code, again.status_code, topic.status_code) == (201, 200, 201)
     assert topic.json()["topic"] == "body-worn cameras"
-    assert post({"kind": "project", "project_id": hidden.pk}).status_code == 404
-    assert post({"kind": "topic", "topic": ""}).status_code == 422
+    assert post("projects", {"project_id": hidden.pk}).status_code == 404
+    assert post("groups", {"group_id": world.core_group.pk}).status_code == 404
+    for bad in ("", " ; ", "a\x00b", "x" * 121):
+        assert post("topics", {"topic": bad}).status_code == 422, bad
     listed = client.get("/api/v1/monitoring/follows", headers=headers).json()
     assert listed["total"] == 2
     follow_id = created.json()["id"]
@@ -424,6 +427,8 @@ def test_api_needs_an_account_and_the_scopes(world: World) -> None:
 
 def test_follow_kinds_match_the_api_schema() -> None:
     schema = Client().get("/api/v1/openapi.json").json()
-    assert {"/api/v1/monitoring/follows", "/api/v1/monitoring/timeline",
+    assert {"/api/v1/monitoring/follows", "/api/v1/monitoring/follows/projects",
+            "/api/v1/monitoring/follows/groups", "/api/v1/monitoring/follows/topics",
+            "/api/v1/monitoring/timeline",
             "/api/v1/monitoring/notifications"} <= set(schema["paths"])  # fmt: skip
     assert set(FollowKind.values) == {"project", "group", "topic"}
