@@ -133,7 +133,7 @@ def _notification_out(notification: Notification) -> NotificationOut:
 )
 def follows_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     caller = principal(request, "monitoring:read", account=True)
-    return paginate(follows_of(user=_user(caller)), page, _follow_out)
+    return paginate(follows_of(viewer=caller.viewer), page, _follow_out)
 
 
 def _follow(caller: Principal, kind: str, **target: Any) -> Status[FollowOut]:
@@ -143,7 +143,7 @@ def _follow(caller: Principal, kind: str, **target: Any) -> Status[FollowOut]:
         raise ApiError("invalid_request", " ".join(error.messages)) from None
     except FollowLimitError:
         raise ApiError("conflict", _("You follow as many things as one person may.")) from None
-    follow = follows_of(user=_user(caller)).get(pk=follow.pk)
+    follow = follows_of(viewer=caller.viewer).get(pk=follow.pk)
     return Status(201 if created else 200, _follow_out(follow))
 
 

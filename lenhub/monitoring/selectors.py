@@ -40,8 +40,17 @@ def updates_visible(*, viewer: Viewer) -> QuerySet[Update]:
     )
 
 
-def follows_of(*, user: Any) -> QuerySet[Follow]:
-    return Follow.objects.filter(user_id=user.pk).select_related("project", "group__network")
+def follows_of(*, viewer: Viewer) -> QuerySet[Follow]:
+    """What the reader follows, leaving out projects they may no longer see (a follow
+    outlives a lapse of access and shows again once access returns)."""
+    if viewer.user_id is None:
+        return Follow.objects.none()
+    projects = filter_visible(viewer, Project.objects.all()).values("pk")
+    return (
+        Follow.objects.filter(user_id=viewer.user_id)
+        .filter(Q(project__isnull=True) | Q(project__in=projects))
+        .select_related("project", "group__network")
+    )
 
 
 def _followed(user_id: int | None) -> Q:

@@ -49,7 +49,7 @@ def monitoring_home(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for_request(request)
     notifications = list(notifications_visible(viewer=viewer)[:PER_PAGE])
     context = {
-        "follows": follows_of(user=request.user),
+        "follows": follows_of(viewer=viewer),
         "timeline": [update_view(update) for update in timeline(viewer=viewer)[:PER_PAGE]],
         "notifications": [(n, update_view(n.update)) for n in notifications],
         "unread": sum(1 for n in notifications if n.read_at is None),

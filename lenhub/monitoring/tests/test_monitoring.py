@@ -27,7 +27,12 @@ from lenhub.accounts.tokens import token_create
 from lenhub.conftest import World, client_sign_in
 from lenhub.knowledge.models import Project, ProjectStatus, Result, TechWatch
 from lenhub.monitoring.models import Follow, FollowKind, Notification, Update, UpdateKind
-from lenhub.monitoring.selectors import notifications_visible, timeline, unread_count
+from lenhub.monitoring.selectors import (
+    follows_of,
+    notifications_visible,
+    timeline,
+    unread_count,
+)
 from lenhub.monitoring.services import (
     follow_add,
     monitoring_scan,
@@ -231,6 +236,20 @@ def test_access_lost_after_notification_hides_it(world: World, commit: Commit) -
 
     assert notifications_visible(viewer=_viewer(member)).count() == 0
     assert list(timeline(viewer=_viewer(member))) == []
+
+
+def test_a_follow_of_a_project_no_longer_visible_is_not_listed(world: World) -> None:
+    """The follow stays, but the list does not name a project the reader may not see."""
+    project = _project("NARROWED", audience=[f"network:{world.enlets.pk}"], tlp="AMBER")
+    member = world.people["lea_pl"]
+    _follow(member, project)
+    assert [f.project_id for f in follows_of(viewer=_viewer(member))] == [project.pk]
+
+    NetworkMembership.objects.filter(user=member).update(status=MembershipStatus.LEFT)
+
+    assert list(follows_of(viewer=_viewer(member))) == []
+    listed = Client().get("/api/v1/monitoring/follows", headers=_token(member, RW))
+    assert listed.json()["total"] == 0 and "NARROWED" not in listed.content.decode()
 
 
 def test_green_and_clear_emails_name_the_item(world: World, commit: Commit) -> None:
