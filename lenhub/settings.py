@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "lenhub.dissemination",
     "lenhub.knowledge",
     "lenhub.search",
+    "lenhub.monitoring",
     "lenhub.api",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -119,6 +119,7 @@ def _mount() -> None:
     from lenhub.dissemination.api import router as dissemination
     from lenhub.knowledge.api import router as knowledge_items
     from lenhub.knowledge.api_funding import router as knowledge_funding
+    from lenhub.monitoring.api import router as monitoring
     from lenhub.networks.api import router as networks
     from lenhub.search.api import router as knowledge
 
@@ -129,6 +130,7 @@ def _mount() -> None:
     api.add_router("/", knowledge)
     api.add_router("/knowledge", knowledge_funding)
     api.add_router("/", knowledge_items)
+    api.add_router("/monitoring", monitoring)
 
 
 _mount()

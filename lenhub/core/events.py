@@ -20,7 +20,17 @@ logger = logging.getLogger("lenhub.events")
 Handler = Callable[..., None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 
-EVENTS = frozenset({"membership_approved", "membership_ended", "application_submitted"})
+EVENTS = frozenset(
+    {
+        "membership_approved",
+        "membership_ended",
+        "application_submitted",
+        # knowledge: payload ``result_id`` / ``techwatch_id`` (emitted by lenhub.monitoring's
+        # receivers until knowledge has services of its own for these writes)
+        "result_published",
+        "techwatch_published",
+    }
+)
 
 
 def event_subscribe(name: str, handler: Handler) -> None:

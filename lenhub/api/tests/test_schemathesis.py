@@ -6,6 +6,7 @@ match the schema, documented status codes and content types), and a printed stat
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from lenhub.access.services import restricted_set_audience
 from lenhub.accounts.tokens import SCOPES, token_create
 from lenhub.conftest import build_world
 from lenhub.dissemination.services import news_publish
@@ -65,6 +67,24 @@ def _plant_applications(world: Any) -> None:
         )
 
 
+def _plant_follows(world: Any) -> None:
+    """Follows, updates and notifications, so that monitoring lists are not all empty."""
+    from lenhub.knowledge.models import Project, Result
+    from lenhub.monitoring.models import Follow
+    from lenhub.monitoring.services import result_published_record
+
+    project = Project.objects.create(acronym="FUZZ", title="Fuzzing project")
+    restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    for person in ("lea_pl", "stakeholder", "nc_pl"):
+        Follow.objects.create(user=world.people[person], kind="project", project=project)
+    for audience, tlp in [(["public"], "CLEAR"), ([f"network:{world.enlets.pk}"], "AMBER")]:
+        result = Result.objects.create(
+            project=project, kind="deliverable", title=f"{tlp} result", published_on=date.today()
+        )
+        restricted_set_audience(item=result, audience=audience, tlp=tlp, actor=None)
+        result_published_record(result_id=result.pk)
+
+
 def _aim(case: Any, pick: int) -> None:
     """Valid requests now and then name things that exist, so that operations on one
     network or application get past "not found" (random acronyms and ids never do)."""
@@ -73,7 +93,14 @@ def _aim(case: Any, pick: int) -> None:
     ids = sorted(JoinApplication.objects.values_list("pk", flat=True))
     if case.operation.path.endswith("/withdraw"):
         ids.reverse()  # callers withdraw their own applications: the newest
-    real: dict[str, list[Any]] = {"acronym": ["ENLETS", "AQUAPOL", "ATLAS"], "application_id": ids}
+    from lenhub.monitoring.models import Follow, Notification
+
+    real: dict[str, list[Any]] = {
+        "acronym": ["ENLETS", "AQUAPOL", "ATLAS"],
+        "application_id": ids,
+        "follow_id": sorted(Follow.objects.values_list("pk", flat=True)),
+        "notification_id": sorted(Notification.objects.values_list("pk", flat=True)),
+    }
     for name, values in real.items():
         if name in (case.path_parameters or {}) and pick < len(values):
             case.path_parameters[name] = values[pick]
@@ -84,6 +111,7 @@ def test_api_holds_its_schema_for_every_caller(live_server: Any) -> None:
     landscape_load()
     _plant_news(world)
     _plant_applications(world)
+    _plant_follows(world)
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for name in CALLERS[1:]:
         secret = token_create(user=world.people[name], name="fuzz", scopes=sorted(SCOPES)).secret

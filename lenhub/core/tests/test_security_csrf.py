@@ -24,6 +24,7 @@ from lenhub.accounts.models import AccessToken, Organisation, User, Vetting
 from lenhub.accounts.tokens import token_create
 from lenhub.conftest import PASSWORD, World, client_sign_in, totp_code
 from lenhub.core.tests.security import CSRF_FIELD
+from lenhub.monitoring.models import Follow, Preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,30 @@ FORMS = [
         _revoked("api_token"),
         api=True,
         method="delete",
+    ),
+    Form(
+        "lea_pl",
+        "/monitoring/follow/",
+        "/monitoring/",
+        302,
+        {"kind": "topic", "topic": "Body-worn cameras"},
+        lambda ctx: Follow.objects.filter(user=ctx.world.people["lea_pl"]).count(),
+    ),
+    Form(
+        "lea_pl",
+        "/monitoring/preferences/",
+        "/monitoring/",
+        302,
+        {},  # the box unticked: no emails
+        lambda ctx: list(Preferences.objects.values_list("email_updates", flat=True)),
+    ),
+    Form(
+        "lea_pl",
+        "/api/v1/monitoring/notifications/read",
+        "/monitoring/",
+        200,
+        {},
+        api=True,
     ),
     Form(
         "lea_pl",

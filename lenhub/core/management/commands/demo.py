@@ -33,6 +33,7 @@ from lenhub.accounts.services import role_grant, vetting_grant
 from lenhub.dissemination.models import News
 from lenhub.dissemination.services import news_publish
 from lenhub.knowledge.models import Project
+from lenhub.monitoring.demo import demo_monitoring
 from lenhub.networks.landscape import landscape_load
 from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, NetworkMembership
 from lenhub.settings import _local_secret
@@ -290,6 +291,7 @@ class Command(BaseCommand):
             self._news(people, networks, group_objs)
         if not Project.objects.filter(source="demo").exists():
             self._knowledge(people, networks, group_objs)
+        demo_monitoring(people, networks, group_objs)
         return people
 
     def _knowledge(
