@@ -178,14 +178,14 @@ def search(
 
 
 # Pseudo-relevance feedback: the best few documents say what else the reader's subject is
-# called; the first FEEDBACK_POOL documents are ranked again with FEEDBACK_WEIGHT of their
-# rank for the FEEDBACK_WORDS words that those FEEDBACK_TOP documents share most and that
-# are rare in the whole index. Measured in bench/relevance.py (bench/RESULTS.md).
+# called; the first FEEDBACK_POOL documents are ranked again, adding the engine's
+# FEEDBACK_WEIGHT of their rank for the FEEDBACK_WORDS words that those FEEDBACK_TOP
+# documents share most and that are rare in the whole index. Measured in
+# bench/relevance.py (bench/RESULTS.md).
 FEEDBACK_TOP = 5
 FEEDBACK_POOL = 100
 FEEDBACK_WORDS = 8
 FEEDBACK_CANDIDATES = 16
-FEEDBACK_WEIGHT = 0.3
 _FEEDBACK_WORD = re.compile(r"[a-z]{4,}")
 
 
@@ -251,7 +251,7 @@ def _refine(
     )[:FEEDBACK_WORDS]
     for pk, score in search_engine.feedback(words, pool).items():
         tier, pooled, rank = order[pk]
-        order[pk] = (tier, pooled, rank + FEEDBACK_WEIGHT * score)
+        order[pk] = (tier, pooled, rank + search_engine.FEEDBACK_WEIGHT * score)
 
 
 # the facet values of a document, in the order ``_count_facets`` reads them
