@@ -27,6 +27,7 @@ from lenhub.access.tests.matrix_directory import (
 )
 from lenhub.access.tests.matrix_knowledge import (
     KNOWLEDGE_SURFACES,
+    cases_per_persona,
     expected_knowledge_reads,
     plant_knowledge,
     run_knowledge_matrix,
@@ -175,9 +176,11 @@ def test_matrix_catches_a_search_without_the_access_filter(
 
 
 def test_knowledge_access_matrix(live_server: Any) -> None:
-    """Project pages, the project API, search (results, totals, facets, snippets), search
-    narrowed by a facet and "more like this" show each canary project exactly to the
-    people its audience allows; every allowed read of an AMBER or RED project is audited."""
+    """Pages, lists and API of projects, results, concepts, best practices and technology
+    watch entries, search (results, totals, facets, snippets), search narrowed by a facet,
+    "more like this", a project's results, uptake counts and funding sums show each canary
+    exactly to the people its audience allows; every allowed read of an AMBER or RED item
+    is audited."""
     world = build_world()
     planted = plant_knowledge(world)
     fetch = _fetcher(live_server.url, world)
@@ -186,7 +189,7 @@ def test_knowledge_access_matrix(live_server: Any) -> None:
     cases = run_knowledge_matrix(fetch, planted)
 
     print(summarise_knowledge(cases))
-    assert len(cases) == 17 * len(KNOWLEDGE_SURFACES) * len(planted.canaries)
+    assert len(cases) == 17 * cases_per_persona(planted)
     assert all(case.ok for case in cases), summarise_knowledge(cases)
     shown = {case.surface for case in cases if case.allowed and case.seen}
     assert shown == set(KNOWLEDGE_SURFACES)  # every surface really shows canaries
