@@ -367,8 +367,9 @@ def _specs(kind_name: str, kind: Kind, used: set[str], counter: Iterator[int]) -
         )
 
 
-def plant_knowledge(world: World) -> Planted:
-    """The public seed project, then every audience/label combination for every kind."""
+def plant_knowledge(world: World, kinds: tuple[str, ...] = tuple(KINDS)) -> Planted:
+    """The public seed project, then every audience/label combination for every kind (or
+    for ``kinds``: a mutation check needs only some; "uptake" needs "result")."""
     ids = {"enlets": world.enlets.pk, "aquapol": world.aquapol.pk,
            "core": world.core_group.pk, "police_pl": world.police_pl.pk}  # fmt: skip
     actor = world.people["secretariat"]
@@ -382,6 +383,8 @@ def plant_knowledge(world: World) -> Planted:
     used: set[str] = set()
     years = iter(range(1901, 2000))  # a year of its own for every canary with a year facet
     for kind_name, kind in KINDS.items():
+        if kind_name not in kinds:
+            continue
         for spec in _specs(kind_name, kind, used, years):
             audience, tlp = AUDIENCES[spec.name]
             with transaction.atomic():  # indexed once, on commit, with audience and facets

@@ -38,6 +38,7 @@ from lenhub.accounts.tokens import token_create, token_may_be_held
 from lenhub.audit.models import AuditEntry
 from lenhub.conftest import World, build_world, http_sign_in
 from lenhub.dissemination.models import News
+from lenhub.knowledge.models import Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -203,7 +204,7 @@ def test_knowledge_matrix_catches_a_project_page_without_the_policy(
     """Mutation check: a project page that fetched the project without ``access_item``
     would show restricted canaries to people outside their audience."""
     world = build_world()
-    planted = plant_knowledge(world)
+    planted = plant_knowledge(world, kinds=("project",))
     fetch = _fetcher(live_server.url, world)
     monkeypatch.setattr(
         "lenhub.knowledge.views.access_item", lambda viewer, queryset, pk: queryset.get(pk=pk)
@@ -215,3 +216,26 @@ def test_knowledge_matrix_catches_a_project_page_without_the_policy(
     assert ("anonymous", "participants_red") in leaks
     assert ("lea_fr_aquapol", "enlets_amber") in leaks
     assert ("lea_pl", "aquapol_amber") in leaks
+
+
+def test_knowledge_matrix_catches_funding_sums_over_every_project(
+    live_server: Any, monkeypatch: Any
+) -> None:
+    """Mutation check: funding sums over every project, not the visible ones, would count
+    restricted canaries' EU contributions for people outside their audience."""
+    world = build_world()
+    planted = plant_knowledge(world, kinds=("project",))
+    fetch = _fetcher(live_server.url, world)
+    monkeypatch.setattr(
+        "lenhub.knowledge.funding.funding_projects",
+        lambda viewer, **filters: Project.objects.order_by(),
+    )
+
+    cases = run_knowledge_matrix(
+        fetch, planted, surfaces=["funding_page", "funding_api"], personas=MUTATION_PERSONAS
+    )
+
+    leaks = {(c.persona, c.surface, c.item) for c in cases if c.seen and not c.allowed}
+    assert ("anonymous", "funding_page", "participants_red") in leaks
+    assert ("lea_fr_aquapol", "funding_api", "enlets_amber") in leaks
+    assert ("lea_pl", "funding_api", "aquapol_amber") in leaks
