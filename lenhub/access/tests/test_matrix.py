@@ -27,6 +27,7 @@ from lenhub.access.tests.matrix_directory import (
 )
 from lenhub.access.tests.matrix_knowledge import (
     KNOWLEDGE_SURFACES,
+    cases_per_persona,
     expected_knowledge_reads,
     plant_knowledge,
     run_knowledge_matrix,
@@ -37,6 +38,7 @@ from lenhub.accounts.tokens import token_create, token_may_be_held
 from lenhub.audit.models import AuditEntry
 from lenhub.conftest import World, build_world, http_sign_in
 from lenhub.dissemination.models import News
+from lenhub.knowledge.models import Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,9 +177,11 @@ def test_matrix_catches_a_search_without_the_access_filter(
 
 
 def test_knowledge_access_matrix(live_server: Any) -> None:
-    """Project pages, the project API, search (results, totals, facets, snippets), search
-    narrowed by a facet and "more like this" show each canary project exactly to the
-    people its audience allows; every allowed read of an AMBER or RED project is audited."""
+    """Pages, lists and API of projects, results, concepts, best practices and technology
+    watch entries, search (results, totals, facets, snippets), search narrowed by a facet,
+    "more like this", a project's results, uptake counts and funding sums show each canary
+    exactly to the people its audience allows; every allowed read of an AMBER or RED item
+    is audited."""
     world = build_world()
     planted = plant_knowledge(world)
     fetch = _fetcher(live_server.url, world)
@@ -186,7 +190,7 @@ def test_knowledge_access_matrix(live_server: Any) -> None:
     cases = run_knowledge_matrix(fetch, planted)
 
     print(summarise_knowledge(cases))
-    assert len(cases) == 17 * len(KNOWLEDGE_SURFACES) * len(planted.canaries)
+    assert len(cases) == 17 * cases_per_persona(planted)
     assert all(case.ok for case in cases), summarise_knowledge(cases)
     shown = {case.surface for case in cases if case.allowed and case.seen}
     assert shown == set(KNOWLEDGE_SURFACES)  # every surface really shows canaries
@@ -200,7 +204,7 @@ def test_knowledge_matrix_catches_a_project_page_without_the_policy(
     """Mutation check: a project page that fetched the project without ``access_item``
     would show restricted canaries to people outside their audience."""
     world = build_world()
-    planted = plant_knowledge(world)
+    planted = plant_knowledge(world, kinds=("project",))
     fetch = _fetcher(live_server.url, world)
     monkeypatch.setattr(
         "lenhub.knowledge.views.access_item", lambda viewer, queryset, pk: queryset.get(pk=pk)
@@ -212,3 +216,26 @@ def test_knowledge_matrix_catches_a_project_page_without_the_policy(
     assert ("anonymous", "participants_red") in leaks
     assert ("lea_fr_aquapol", "enlets_amber") in leaks
     assert ("lea_pl", "aquapol_amber") in leaks
+
+
+def test_knowledge_matrix_catches_funding_sums_over_every_project(
+    live_server: Any, monkeypatch: Any
+) -> None:
+    """Mutation check: funding sums over every project, not the visible ones, would count
+    restricted canaries' EU contributions for people outside their audience."""
+    world = build_world()
+    planted = plant_knowledge(world, kinds=("project",))
+    fetch = _fetcher(live_server.url, world)
+    monkeypatch.setattr(
+        "lenhub.knowledge.funding.funding_projects",
+        lambda viewer, **filters: Project.objects.order_by(),
+    )
+
+    cases = run_knowledge_matrix(
+        fetch, planted, surfaces=["funding_page", "funding_api"], personas=MUTATION_PERSONAS
+    )
+
+    leaks = {(c.persona, c.surface, c.item) for c in cases if c.seen and not c.allowed}
+    assert ("anonymous", "funding_page", "participants_red") in leaks
+    assert ("lea_fr_aquapol", "funding_api", "enlets_amber") in leaks
+    assert ("lea_pl", "funding_api", "aquapol_amber") in leaks
