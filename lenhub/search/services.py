@@ -178,12 +178,11 @@ def search(
 
 
 # Pseudo-relevance feedback: the best few documents say what else the reader's subject is
-# called; the first FEEDBACK_POOL documents are ranked again, adding the engine's
+# called; the engine's first RERANK_POOL documents are ranked again, adding its
 # FEEDBACK_WEIGHT of their rank for the FEEDBACK_WORDS words that those FEEDBACK_TOP
 # documents share most and that are rare in the whole index. Measured in
 # bench/relevance.py (bench/RESULTS.md).
 FEEDBACK_TOP = 5
-FEEDBACK_POOL = 100
 FEEDBACK_WORDS = 8
 FEEDBACK_CANDIDATES = 16
 _FEEDBACK_WORD = re.compile(r"[a-z]{4,}")
@@ -215,9 +214,9 @@ def _refine(
     *,
     feedback: bool,
 ) -> None:
-    """Rank the first ``FEEDBACK_POOL`` documents of ``order`` again, in place: with the
+    """Rank the engine's first ``RERANK_POOL`` documents of ``order`` again, in place: with the
     engine's finer rank, then with feedback words."""
-    pool = heapq.nsmallest(FEEDBACK_POOL, order, key=lambda pk: _sort_key(order, pk))
+    pool = heapq.nsmallest(search_engine.RERANK_POOL, order, key=lambda pk: _sort_key(order, pk))
     finer = search_engine.rerank(query, pool)
     for pk in pool:
         tier, _, rank = order[pk]
