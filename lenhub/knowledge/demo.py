@@ -4,6 +4,7 @@ for the demo: the projects, results and people's experiences are invented."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lenhub.access.policy import viewer_for_user
@@ -38,8 +39,12 @@ PROJECTS = [
         "a portable kit that copies and triages phone content during a traffic stop, "
         "with a common report format that a prosecutor in another country can read.",
         "start_date": date(2023, 1, 1),
-        "end_date": date(2025, 12, 31),
+        "end_date": date(2027, 12, 31),
         "status": ProjectStatus.ONGOING,
+        "framework": "HORIZON",
+        "programme": "HORIZON.2.3",
+        "total_cost": Decimal("3950000"),
+        "eu_contribution": Decimal("3500000"),
     },
     {
         "source_id": "demo-2",
@@ -51,6 +56,10 @@ PROJECTS = [
         "start_date": date(2021, 9, 1),
         "end_date": date(2024, 8, 31),
         "status": ProjectStatus.ENDED,
+        "framework": "H2020",
+        "programme": "H2020-EU.3.7.",
+        "total_cost": Decimal("2480000"),
+        "eu_contribution": Decimal("2480000"),
     },
 ]
 

@@ -5,6 +5,7 @@ people find a timeline and notifications on their Following page. Idempotent."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -50,6 +51,10 @@ def demo_monitoring(
         acronym="SAFESTATION",
         title="Safer railway stations through shared incident data",
         topics="DEMO-RAIL-2024",
+        framework="HORIZON",
+        programme="HORIZON.2.3",
+        total_cost=Decimal("4200000"),
+        eu_contribution=Decimal("3990000"),
         start_date=today - timedelta(days=900),
         end_date=today + timedelta(days=45),
         status=ProjectStatus.ONGOING,
@@ -61,6 +66,10 @@ def demo_monitoring(
         acronym="TIDELINE",
         title="Coastal surveillance with low-cost sensors",
         topics="DEMO-MARITIME-2023",
+        framework="H2020",
+        programme="H2020-EU.3.7.",
+        total_cost=Decimal("1750000"),
+        eu_contribution=Decimal("1500000"),
         start_date=today - timedelta(days=1200),
         end_date=today - timedelta(days=20),
         status=ProjectStatus.ENDED,
