@@ -231,3 +231,30 @@ def test_every_word_is_required_unless_too_few_items_match_them_all(world: World
     # a filter narrows what the reader chose from: no item with one word comes back
     filtered = search(ANONYMOUS, "zorblat quenth", filters={"type": "project"}, limit=20)
     assert not filtered.relaxed and filtered.total == len(many) + 1
+
+
+def test_postgresql_takes_how_rare_a_word_is_from_the_planner_statistics(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``STATISTICS_FROM`` documents, PostgreSQL estimates a word's document count
+    from ``ANALYZE``'s most common lexemes instead of counting it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    from lenhub.search import engines
+
+    for n in range(40):
+        words = "harbour patrol" if n < 30 else "airport screening"
+        project = Project.objects.create(acronym=f"P{n}", title=f"{words} study {n}")
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchdocument")
+    monkeypatch.setattr(engines.PostgresEngine, "STATISTICS_FROM", 1)
+    monkeypatch.setattr(engines, "_STATISTICS", [])
+    counted = engine().document_frequencies(["harbour", "airport", "zorblatquenth"])
+    assert engines._STATISTICS[1] is not None  # the statistics were used, not counts
+    assert counted[""][1] == 40
+    assert counted["harbour"] == ("'harbour'", 30)
+    assert counted["airport"] == ("'airport'", 10)
+    assert counted["zorblatquenth"][1] <= 1  # not among the common: rarer than all
+    found = search(ANONYMOUS, "harbour patrol", limit=5)
+    assert found.total == 30 and all("harbour" in hit.title for hit in found.hits)
