@@ -367,9 +367,15 @@ def _specs(kind_name: str, kind: Kind, used: set[str], counter: Iterator[int]) -
         )
 
 
-def plant_knowledge(world: World, kinds: tuple[str, ...] = tuple(KINDS)) -> Planted:
+def plant_knowledge(
+    world: World,
+    kinds: tuple[str, ...] = tuple(KINDS),
+    follow: Callable[[World, Project], None] | None = None,
+) -> Planted:
     """The public seed project, then every audience/label combination for every kind (or
-    for ``kinds``: a mutation check needs only some; "uptake" needs "result")."""
+    for ``kinds``: a mutation check needs only some; "uptake" needs "result"). ``follow``
+    is called with the seed before any canary is planted (the monitoring matrix has
+    people follow it, so that publishing the canaries notifies them)."""
     ids = {"enlets": world.enlets.pk, "aquapol": world.aquapol.pk,
            "core": world.core_group.pk, "police_pl": world.police_pl.pk}  # fmt: skip
     actor = world.people["secretariat"]
@@ -380,6 +386,8 @@ def plant_knowledge(world: World, kinds: tuple[str, ...] = tuple(KINDS)) -> Plan
         )
         restricted_set_audience(item=seed, audience=["public"], tlp="CLEAR", actor=actor)
     planted.seed = seed.pk
+    if follow is not None:
+        follow(world, seed)
     used: set[str] = set()
     years = iter(range(1901, 2000))  # a year of its own for every canary with a year facet
     for kind_name, kind in KINDS.items():

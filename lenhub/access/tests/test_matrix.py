@@ -3,6 +3,7 @@ anonymous and as a signed-in person of every kind, against every read surface.""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.core import mail
 from django.utils import timezone
 
 from lenhub.access.tests.matrix import (
@@ -33,17 +35,27 @@ from lenhub.access.tests.matrix_knowledge import (
     run_knowledge_matrix,
     summarise_knowledge,
 )
+from lenhub.access.tests.matrix_monitoring import (
+    MONITORING_SURFACES,
+    follow_seed,
+    run_monitoring_matrix,
+    summarise_monitoring,
+)
+from lenhub.access.tests.matrix_monitoring import (
+    cases_per_persona as monitoring_cases_per_persona,
+)
 from lenhub.accounts.models import AccessToken, User
 from lenhub.accounts.tokens import token_create, token_may_be_held
 from lenhub.audit.models import AuditEntry
 from lenhub.conftest import World, build_world, http_sign_in
 from lenhub.dissemination.models import News
 from lenhub.knowledge.models import Project
+from lenhub.monitoring.models import Update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-SCOPES = f"news:read,knowledge:read,{TOKEN_SCOPES}"
+SCOPES = f"news:read,knowledge:read,monitoring:read,{TOKEN_SCOPES}"
 
 
 def _token_for(user: User) -> str:
@@ -181,9 +193,13 @@ def test_knowledge_access_matrix(live_server: Any) -> None:
     watch entries, search (results, totals, facets, snippets), search narrowed by a facet,
     "more like this", a project's results, uptake counts and funding sums show each canary
     exactly to the people its audience allows; every allowed read of an AMBER or RED item
-    is audited."""
+    is audited. Everyone signed in follows the seed and a topic the canaries share: the
+    timeline, notifications and update emails name each result and technology watch
+    canary exactly to those allowed (emails only for TLP:CLEAR and TLP:GREEN)."""
     world = build_world()
-    planted = plant_knowledge(world)
+    mail.outbox = []
+    planted = plant_knowledge(world, follow=follow_seed)
+    outbox = list(mail.outbox)
     fetch = _fetcher(live_server.url, world)
     reads_before = AuditEntry.objects.filter(action="content.read").count()
 
@@ -196,6 +212,14 @@ def test_knowledge_access_matrix(live_server: Any) -> None:
     assert shown == set(KNOWLEDGE_SURFACES)  # every surface really shows canaries
     reads = AuditEntry.objects.filter(action="content.read").count() - reads_before
     assert reads == expected_knowledge_reads(planted)
+
+    cases = run_monitoring_matrix(fetch, world, planted, outbox)
+
+    print(summarise_monitoring(cases))
+    assert len(cases) == 17 * monitoring_cases_per_persona(planted)
+    assert all(case.ok for case in cases), summarise_monitoring(cases)
+    shown = {case.surface for case in cases if case.allowed and case.seen}
+    assert shown == set(MONITORING_SURFACES)
 
 
 def test_knowledge_matrix_catches_a_project_page_without_the_policy(
@@ -239,3 +263,40 @@ def test_knowledge_matrix_catches_funding_sums_over_every_project(
     assert ("anonymous", "funding_page", "participants_red") in leaks
     assert ("lea_fr_aquapol", "funding_api", "enlets_amber") in leaks
     assert ("lea_pl", "funding_api", "aquapol_amber") in leaks
+
+
+def test_monitoring_matrix_catches_updates_without_the_access_filter(
+    live_server: Any, monkeypatch: Any
+) -> None:
+    """Mutation check: notifying followers without asking the policy whether each may see
+    the update would email canaries' titles to people outside their audience; a timeline
+    without ``updates_visible`` would list them."""
+    world = build_world()
+    everything = lambda viewer: Update.objects.all()  # noqa: E731
+    mail.outbox = []
+    with monkeypatch.context() as patch:
+        patch.setattr("lenhub.monitoring.services.updates_visible", everything)
+        planted = plant_knowledge(
+            world,
+            kinds=("result",),
+            follow=functools.partial(follow_seed, personas=MUTATION_PERSONAS),
+        )
+    outbox = list(mail.outbox)
+    monkeypatch.setattr("lenhub.monitoring.selectors.updates_visible", everything)
+    fetch = _fetcher(live_server.url, world)
+
+    cases = run_monitoring_matrix(
+        fetch,
+        world,
+        planted,
+        outbox,
+        surfaces=["email", "timeline_api", "token_timeline_api"],
+        personas=MUTATION_PERSONAS,
+    )
+
+    leaks = {(c.persona, c.surface, c.item) for c in cases if c.seen and not c.allowed}
+    assert ("registered", "email", "members_green") in leaks
+    assert ("lea_fr_aquapol", "email", "enlets_amber") not in leaks  # AMBER: never named
+    assert ("lea_fr_aquapol", "timeline_api", "enlets_amber") in leaks
+    assert ("lea_pl", "token_timeline_api", "aquapol_amber") in leaks
+    assert ("registered", "timeline_api", "participants_red") in leaks
