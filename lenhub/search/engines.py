@@ -31,6 +31,7 @@ _DF_CACHE: dict[tuple[str, str], tuple[str, int, float]] = {}
 # PostgreSQL: [expiry, (documents, average lexemes, common lexemes' shares, the others')]
 _STATISTICS: list[Any] = []
 _NORMAL_FORMS: dict[str, str] = {}  # PostgreSQL: a term's tsquery text
+_LEXEME = re.compile(r"'((?:[^']|'')+)'")  # the lexemes in a tsquery's text
 
 
 class Engine:
@@ -203,7 +204,7 @@ class PostgresEngine(Engine):
         normals = self._normal_forms(terms)
         found: dict[str, tuple[str, int]] = {"": (str(average), total)}
         for term in terms:
-            lexemes = re.findall(r"'((?:[^']|'')+)'", normals[term])
+            lexemes = _LEXEME.findall(normals[term])
             share = min((frequencies.get(lexeme, floor) for lexeme in lexemes), default=0.0)
             found[term] = (normals[term], round(share * total))
         return found
@@ -297,7 +298,7 @@ class PostgresEngine(Engine):
             normal, found = frequencies[term]
             idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
             scale = 1.0 if term in full else self.SYNONYM_WEIGHT
-            for lexeme in re.findall(r"'((?:[^']|'')+)'", normal):
+            for lexeme in _LEXEME.findall(normal):
                 weights[lexeme] = max(weights.get(lexeme, 0.0), idf * scale)
         if not weights:
             return {}

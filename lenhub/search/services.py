@@ -120,14 +120,12 @@ def search(
     ``MIN_STRICT`` do, documents matching any word follow them (``relaxed``)."""
     query = parse(text, expand=expand)
     access_sql, access_params = _access(viewer)
+    if exclude is not None:
+        access_sql += " AND d.id <> %s"
+        access_params.append(exclude)
     filter_sql, filter_params = _filters(filters or {})
     where = f"{access_sql} AND {filter_sql}"
     params = [*access_params, *filter_params]
-    if exclude is not None:
-        where += " AND d.id <> %s"
-        params.append(exclude)
-        access_sql += " AND d.id <> %s"
-        access_params.append(exclude)
     if query.empty:
         return _browse(where, params, limit=limit, offset=offset, facets=facets, query=query)
     search_engine = engine()
