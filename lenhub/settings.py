@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "lenhub.networks",
     "lenhub.dissemination",
     "lenhub.knowledge",
+    "lenhub.needs",
     "lenhub.search",
     "lenhub.monitoring",
     "lenhub.api",

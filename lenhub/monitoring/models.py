@@ -79,6 +79,13 @@ class UpdateKind(models.TextChoices):
     PROJECT_ENDED = "project_ended", _("Project ended")
     PROJECT_STATUS_CHANGED = "project_status_changed", _("Project status changed")
     TECHWATCH_FOR_GROUP = "techwatch_for_group", _("Technology watch entry for a group")
+    NEED_STATUS_CHANGED = "need_status_changed", _("Need curated")
+    NEED_COMMENTED = "need_commented", _("New comment on a need")
+    ROUND_OPENED = "round_opened", _("Prioritisation round open")
+    ROUND_CLOSED = "round_closed", _("Prioritisation round closed")
+    ROADMAP_PUBLISHED = "roadmap_published", _("Roadmap published")
+    GUIDANCE_PUBLISHED = "guidance_published", _("Guidance published")
+    GUIDANCE_RELAYED = "guidance_relayed", _("Guidance relayed by your National Contact")
 
 
 class Update(models.Model):
@@ -99,6 +106,19 @@ class Update(models.Model):
     group = models.ForeignKey(
         "networks.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    need = models.ForeignKey(
+        "needs.Need", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    round = models.ForeignKey(
+        "needs.Round", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    roadmap = models.ForeignKey(
+        "needs.RoadmapVersion", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    guidance = models.ForeignKey(
+        "dissemination.Guidance", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
     # A date or a status value: no words from the item itself.
     detail = models.CharField(max_length=40, blank=True)
     # The item's words, normalised, to match topic follows. Never shown to anyone.

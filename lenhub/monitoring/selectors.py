@@ -28,15 +28,27 @@ _RELATED = ("project", "result", "result__project", "techwatch", "group", "group
 
 
 def updates_visible(*, viewer: Viewer) -> QuerySet[Update]:
-    """Updates whose every named item (project, result, technology watch entry) this
-    reader may see. Groups are named in the public directory."""
+    """Updates whose every named item (project, result, technology watch entry, need,
+    round, roadmap, guidance) this reader may see. Groups are named in the public
+    directory."""
+    from lenhub.dissemination.models import Guidance
+    from lenhub.needs.models import Need, RoadmapVersion, Round
+
     projects = filter_visible(viewer, Project.objects.all()).values("pk")
     results = filter_visible(viewer, Result.objects.all()).values("pk")
     techwatch = filter_visible(viewer, TechWatch.objects.all()).values("pk")
+    needs = filter_visible(viewer, Need.objects.all()).values("pk")
+    rounds = filter_visible(viewer, Round.objects.all()).values("pk")
+    roadmaps = filter_visible(viewer, RoadmapVersion.objects.all()).values("pk")
+    guidance = filter_visible(viewer, Guidance.objects.all()).values("pk")
     return Update.objects.filter(
         Q(project__isnull=True) | Q(project__in=projects),
         Q(result__isnull=True) | Q(result__in=results),
         Q(techwatch__isnull=True) | Q(techwatch__in=techwatch),
+        Q(need__isnull=True) | Q(need__in=needs),
+        Q(round__isnull=True) | Q(round__in=rounds),
+        Q(roadmap__isnull=True) | Q(roadmap__in=roadmaps),
+        Q(guidance__isnull=True) | Q(guidance__in=guidance),
     )
 
 
