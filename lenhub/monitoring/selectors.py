@@ -158,7 +158,15 @@ class UpdateView:
 
 
 def update_items(update: Update) -> list[Restricted]:
-    items: list[Restricted | None] = [update.project, update.result, update.techwatch]
+    items: list[Restricted | None] = [
+        update.project,
+        update.result,
+        update.techwatch,
+        update.need,
+        update.round,
+        update.roadmap,
+        update.guidance,
+    ]
     return [item for item in items if item is not None]
 
 
@@ -197,12 +205,16 @@ def update_title(update: Update) -> str:
             "group": update.group.name if update.group else "",
             "technology": update.techwatch.technology,
         }
+    if update.kind == UpdateKind.ROUND_OPENED and update.round is not None:
+        return _("Prioritisation round open: %(round)s") % {"round": update.round.title}
+    if update.kind == UpdateKind.ROUND_CLOSED and update.round is not None:
+        return _("Prioritisation round closed: %(round)s") % {"round": update.round.title}
     return str(UpdateKind(update.kind).label)
 
 
 def update_view(update: Update) -> UpdateView:
     target = update.result if update.result is not None and _url(update.result) else None
-    url = _url(target or update.project or update.techwatch) or (
+    url = _url(target or update.project or update.techwatch or update.round) or (
         update.group.network.get_absolute_url() if update.group else ""
     )
     return UpdateView(update=update, title=update_title(update), url=url, tlp=update_tlp(update))
