@@ -13,6 +13,7 @@ the results were computed or after the voters were erased.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -343,12 +344,9 @@ def round_close(*, round: Round, viewer: Viewer | None = None, actor: User | Non
     results = round_results_compute(round=round)
     RoundResult.objects.filter(round=round).delete()
     RoundResult.objects.bulk_create(results)
-    ballots = Ballot.objects.filter(round=round)
-    round.voter_count = ballots.count()
-    # Secrecy against a later reader of the database: no ballot names its voter.
-    ballots.update(voter=None)
-    round.status = RoundStatus.CLOSED
     round.closed_at = timezone.now()
+    round.voter_count = _ballots_anonymise(round=round, at=round.closed_at)
+    round.status = RoundStatus.CLOSED
     round.save(update_fields=["status", "closed_at", "voter_count"])
     audit_log(
         action="round.closed",
@@ -362,6 +360,43 @@ def round_close(*, round: Round, viewer: Viewer | None = None, actor: User | Non
         people |= {user.pk: (user, v) for user, v in _secretariat_people(round)}
         _notify(update, list(people.values()))
     return True
+
+
+def _ballots_anonymise(*, round: Round, at: datetime) -> int:
+    """Secrecy against a later reader of the database: no ballot names its voter, and
+    nothing ties a ballot to the audit's "voted" entries. Those entries carry a time and
+    come in order, so each ballot is written anew, in a random order, stamped with the
+    closing time, and the originals (with their times and sequential ids) are deleted.
+    The voter's country stays, for weighing countries equally."""
+    shuffle = secrets.SystemRandom().shuffle
+    old = list(Ballot.objects.filter(round=round).prefetch_related("points", "pairs", "scores"))
+    shuffle(old)
+    for ballot in old:
+        new = Ballot.objects.create(
+            round=round, voter=None, country_code=ballot.country_code, cast_at=at, changed_at=at
+        )
+        points = [
+            BallotPoints(ballot=new, need_id=p.need_id, points=p.points)
+            for p in ballot.points.all()
+        ]
+        pairs = [
+            BallotPair(ballot=new, winner_id=p.winner_id, loser_id=p.loser_id)
+            for p in ballot.pairs.all()
+        ]
+        scores = [
+            BallotScore(
+                ballot=new, need_id=s.need_id, impact=s.impact, urgency=s.urgency,
+                feasibility=s.feasibility,
+            )
+            for s in ballot.scores.all()
+        ]  # fmt: skip
+        for rows in (points, pairs, scores):
+            shuffle(rows)
+        BallotPoints.objects.bulk_create(points)
+        BallotPair.objects.bulk_create(pairs)
+        BallotScore.objects.bulk_create(scores)
+    Ballot.objects.filter(pk__in=[ballot.pk for ballot in old]).delete()
+    return len(old)
 
 
 def rounds_close_due(*, now: datetime | None = None) -> int:

@@ -248,6 +248,14 @@ def test_closing_computes_results_and_erases_who_voted(world: World, needs: list
     round.refresh_from_db()
     assert round.status == RoundStatus.CLOSED and round.voter_count == 3
     assert not Ballot.objects.filter(voter__isnull=False).exists()
+    # nothing left to match a ballot with the audit's "voted" entries: one time for all
+    assert set(Ballot.objects.values_list("cast_at", "changed_at")) == {
+        (round.closed_at, round.closed_at)
+    }
+    assert sorted(
+        sorted(Ballot.objects.get(pk=pk).points.values_list("points", flat=True))
+        for pk in Ballot.objects.values_list("pk", flat=True)
+    ) == [[20, 80], [40, 60], [100]]
     assert sorted(Ballot.objects.values_list("country_code", flat=True)) == ["DE", "PL", "PL"]
     results = {r.need_id: r for r in RoundResult.objects.filter(round=round)}
     assert results[needs[0].pk].rank == 1
