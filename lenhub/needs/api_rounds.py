@@ -30,7 +30,7 @@ READ = "needs:read"
 WRITE = "needs:write"
 
 
-class NeedRef(Schema):
+class RoundNeedOut(Schema):
     id: int
     title: str
     tlp: str
@@ -50,7 +50,7 @@ class RoundOut(Schema):
     closes_at: datetime
 
 
-class ElectorateOut(Schema):
+class RoundElectorateOut(Schema):
     role: ElectorateRole
     groups: list[str]
     countries: list[str]
@@ -58,18 +58,18 @@ class ElectorateOut(Schema):
 
 class RoundDetailOut(RoundOut):
     description: str
-    electorate: ElectorateOut
+    electorate: RoundElectorateOut
     equal_country_weight: bool
     points_budget: int
     weights: dict[str, float]
-    needs: list[NeedRef] = Field(description="The round's needs the caller may see.")
+    needs: list[RoundNeedOut] = Field(description="The round's needs the caller may see.")
     may_vote: bool
     turnout: int | None = Field(description="Ballots cast so far; only while open.")
     voter_count: int | None = Field(description="Ballots cast; once closed.")
 
 
-def _need(need: Any) -> NeedRef:
-    return NeedRef(
+def _need(need: Any) -> RoundNeedOut:
+    return RoundNeedOut(
         id=need.pk,
         title=need.title,
         tlp=tlp_label(effective_tlp(need)),
@@ -97,7 +97,7 @@ def _detail(viewer: Viewer, item: Round) -> RoundDetailOut:
     return RoundDetailOut(
         **_round(item),
         description=item.description,
-        electorate=ElectorateOut(
+        electorate=RoundElectorateOut(
             role=ElectorateRole(item.electorate_role),
             groups=[g.name for g in item.electorate_groups.order_by("name")],
             countries=sorted(item.electorate_countries.values_list("pk", flat=True)),
@@ -140,47 +140,49 @@ def round_detail(request: HttpRequest, round_id: int) -> RoundDetailOut:
 # --- my ballot ---------------------------------------------------------------------------
 
 
-class PointsIn(Schema):
+class RoundPointsIn(Schema):
     need: int
     points: int = Field(ge=0, le=1000)
 
 
-class PairIn(Schema):
+class RoundPairIn(Schema):
     winner: int
     loser: int
 
 
-class ScoreIn(Schema):
+class RoundScoreIn(Schema):
     need: int
     impact: int = Field(ge=1, le=5)
     urgency: int = Field(ge=1, le=5)
     feasibility: int = Field(ge=1, le=5)
 
 
-class BallotIn(Schema):
-    points: list[PointsIn] | None = Field(None, max_length=500)
-    pairs: list[PairIn] | None = Field(None, max_length=2000)
-    scores: list[ScoreIn] | None = Field(None, max_length=500)
+class RoundBallotIn(Schema):
+    points: list[RoundPointsIn] | None = Field(None, max_length=500)
+    pairs: list[RoundPairIn] | None = Field(None, max_length=2000)
+    scores: list[RoundScoreIn] | None = Field(None, max_length=500)
 
 
-class BallotOut(Schema):
+class RoundBallotOut(Schema):
     round_id: int
     cast_at: datetime
     changed_at: datetime
-    points: list[PointsIn]
-    pairs: list[PairIn]
-    scores: list[ScoreIn]
+    points: list[RoundPointsIn]
+    pairs: list[RoundPairIn]
+    scores: list[RoundScoreIn]
 
 
-def _ballot(ballot: Ballot) -> BallotOut:
-    return BallotOut(
+def _ballot(ballot: Ballot) -> RoundBallotOut:
+    return RoundBallotOut(
         round_id=ballot.round_id,
         cast_at=ballot.cast_at,
         changed_at=ballot.changed_at,
-        points=[PointsIn(need=p.need_id, points=p.points) for p in ballot.points.all()],
-        pairs=[PairIn(winner=p.winner_id, loser=p.loser_id) for p in ballot.pairs.all()],
+        points=[RoundPointsIn(need=p.need_id, points=p.points) for p in ballot.points.all()],
+        pairs=[RoundPairIn(winner=p.winner_id, loser=p.loser_id) for p in ballot.pairs.all()],
         scores=[
-            ScoreIn(need=s.need_id, impact=s.impact, urgency=s.urgency, feasibility=s.feasibility)
+            RoundScoreIn(
+                need=s.need_id, impact=s.impact, urgency=s.urgency, feasibility=s.feasibility
+            )
             for s in ballot.scores.all()
         ],
     )
@@ -188,12 +190,12 @@ def _ballot(ballot: Ballot) -> BallotOut:
 
 @router.get(
     "/{int:round_id}/ballot",
-    response={200: BallotOut, **documented(*COMMON, 403, 404)},
+    response={200: RoundBallotOut, **documented(*COMMON, 403, 404)},
     summary="Your own ballot in a round",
     description="Only ever the caller's own ballot; 404 when they have not voted, and "
     "after the round closed (the link between ballots and voters is then erased).",
 )
-def ballot_get(request: HttpRequest, round_id: int) -> BallotOut:
+def ballot_get(request: HttpRequest, round_id: int) -> RoundBallotOut:
     caller = principal(request, READ, account=True)
     item = selectors.round_get(viewer=caller.viewer, pk=round_id)
     ballot = selectors.ballot_own(viewer=caller.viewer, round=item)
@@ -204,13 +206,13 @@ def ballot_get(request: HttpRequest, round_id: int) -> BallotOut:
 
 @router.put(
     "/{int:round_id}/ballot",
-    response={200: BallotOut, **documented(*COMMON, 403, 404)},
+    response={200: RoundBallotOut, **documented(*COMMON, 403, 404)},
     summary="Cast or change your ballot",
     description="Replaces your whole ballot. Give `points` (points rounds), `pairs` "
     "(pairwise rounds: the winner of each pair) or `scores` (multi-criteria rounds). "
     "Only while the round is open and you are in its electorate.",
 )
-def ballot_put(request: HttpRequest, round_id: int, body: BallotIn) -> BallotOut:
+def ballot_put(request: HttpRequest, round_id: int, body: RoundBallotIn) -> RoundBallotOut:
     caller = principal(request, WRITE, account=True)
     item = selectors.round_get(viewer=caller.viewer, pk=round_id)
     content = BallotContent(
@@ -238,9 +240,9 @@ def ballot_put(request: HttpRequest, round_id: int, body: BallotIn) -> BallotOut
 # --- results -----------------------------------------------------------------------------
 
 
-class ResultOut(Schema):
+class RoundResultOut(Schema):
     rank: int = Field(description="Among the needs the caller may see.")
-    need: NeedRef
+    need: RoundNeedOut
     score: float
     low: float = Field(description="Lower end of the 90% interval.")
     high: float = Field(description="Upper end of the 90% interval.")
@@ -252,15 +254,15 @@ class ResultOut(Schema):
     )
 
 
-class ResultsOut(Schema):
+class RoundResultsOut(Schema):
     round_id: int
     method: Method
     voter_count: int
     weights: dict[str, float] | None
-    results: list[ResultOut]
+    results: list[RoundResultOut]
 
 
-class WeightsQuery(Schema):
+class RoundWeightsQuery(Schema):
     impact: float | None = Field(None, ge=0, le=100)
     urgency: float | None = Field(None, ge=0, le=100)
     feasibility: float | None = Field(None, ge=0, le=100)
@@ -279,14 +281,16 @@ def _criteria(criteria: dict[str, Any]) -> dict[str, float | None]:
 
 @router.get(
     "/{int:round_id}/results",
-    response={200: ResultsOut, **documented(*COMMON, 403, 404, 409)},
+    response={200: RoundResultsOut, **documented(*COMMON, 403, 404, 409)},
     summary="A closed round's results, in aggregate",
     description="Only needs the caller may see, ranked among themselves. Multi-criteria "
     "rounds take weights (`impact`, `urgency`, `feasibility`, `breadth`): any left out "
     "keep the round's published weight.",
     openapi_extra=OPTIONAL_AUTH,
 )
-def round_results(request: HttpRequest, round_id: int, weights: Query[WeightsQuery]) -> ResultsOut:
+def round_results(
+    request: HttpRequest, round_id: int, weights: Query[RoundWeightsQuery]
+) -> RoundResultsOut:
     viewer = principal(request, READ).viewer
     item = selectors.round_get(viewer=viewer, pk=round_id)
     if item.status != RoundStatus.CLOSED:
@@ -300,13 +304,13 @@ def round_results(request: HttpRequest, round_id: int, weights: Query[WeightsQue
     elif given:
         raise ApiError("invalid_request", _("Weights apply to multi-criteria rounds only."))
     rows = selectors.results_visible(viewer=viewer, round=item, weights=chosen)
-    return ResultsOut(
+    return RoundResultsOut(
         round_id=item.pk,
         method=Method(item.method),
         voter_count=item.voter_count,
         weights=chosen,
         results=[
-            ResultOut(
+            RoundResultOut(
                 rank=row.rank,
                 need=_need(row.need),
                 score=row.score,
