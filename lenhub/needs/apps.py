@@ -6,3 +6,13 @@ class NeedsConfig(AppConfig):
     name = "lenhub.needs"
     label = "needs"
     verbose_name = _("Needs and roadmap")
+
+    def ready(self) -> None:
+        from lenhub.accounts.tokens import scope_register
+        from lenhub.needs.search import register
+
+        register()
+        scope_register("needs:read", _("Read practitioners' needs you may see"))
+        scope_register(
+            "needs:write", _("Report, edit, submit, curate, comment on and support needs")
+        )
