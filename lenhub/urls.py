@@ -174,6 +174,7 @@ urlpatterns = [
     path("knowledge/uptake/", knowledge_items.uptake_summary, name="uptake_summary"),
     path("monitoring/", include("lenhub.monitoring.urls")),
     path("rounds/", include("lenhub.needs.urls_rounds")),
+    path("needs/", include("lenhub.needs.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

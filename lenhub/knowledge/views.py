@@ -20,6 +20,7 @@ from lenhub.knowledge.models import (
     ProjectStatus,
     Seeking,
 )
+from lenhub.needs.models import NeedStatus
 from lenhub.search.models import SearchDocument
 from lenhub.search.services import FACETS, more_like_this, search
 
@@ -59,12 +60,14 @@ KIND_LABELS = {
     "bestpractice": _("Best practice"),
     "techwatch": _("Technology watch"),
     "news": _("News"),
+    "need": _("Practitioners' need"),
 }
 STATUS_LABELS = {
     **dict(ProjectStatus.choices),
     **dict(Availability.choices),
     **dict(Seeking.choices),
     **dict(Maturity.choices),
+    **dict(NeedStatus.choices),
 }
 
 

@@ -24,7 +24,8 @@ from lenhub.knowledge.models import Project, ProjectStatus, Result, TechWatch
 from lenhub.monitoring.models import Follow, FollowKind, Notification, Update, UpdateKind
 from lenhub.networks.models import CLOSED_GROUP_KINDS, Group
 
-_RELATED = ("project", "result", "result__project", "techwatch", "group", "group__network")
+_RELATED = ("project", "result", "result__project", "techwatch", "group", "group__network",
+            "need")  # fmt: skip
 
 
 def updates_visible(*, viewer: Viewer) -> QuerySet[Update]:
@@ -209,12 +210,23 @@ def update_title(update: Update) -> str:
         return _("Prioritisation round open: %(round)s") % {"round": update.round.title}
     if update.kind == UpdateKind.ROUND_CLOSED and update.round is not None:
         return _("Prioritisation round closed: %(round)s") % {"round": update.round.title}
+    if update.kind == UpdateKind.NEED_STATUS_CHANGED and update.need is not None:
+        from lenhub.needs.models import NeedStatus
+
+        return _("Need %(title)s: %(status)s") % {
+            "title": update.need.title,
+            "status": NeedStatus(update.detail).label
+            if update.detail in NeedStatus.values
+            else update.detail,
+        }
+    if update.kind == UpdateKind.NEED_COMMENTED and update.need is not None:
+        return _("New comment on the need %(title)s") % {"title": update.need.title}
     return str(UpdateKind(update.kind).label)
 
 
 def update_view(update: Update) -> UpdateView:
     target = update.result if update.result is not None and _url(update.result) else None
-    url = _url(target or update.project or update.techwatch or update.round) or (
+    url = _url(target or update.project or update.techwatch or update.need or update.round) or (
         update.group.network.get_absolute_url() if update.group else ""
     )
     return UpdateView(update=update, title=update_title(update), url=url, tlp=update_tlp(update))

@@ -227,6 +227,24 @@ def update_notify(update: Update, *, viewers: dict[int, Viewer] | None = None) -
     return notified
 
 
+def update_notify_people(update: Update, *, users: list[User]) -> int:
+    """Notify these people of an update (not followers: the people a change concerns,
+    such as a need's reporter and supporters), each only if they may see it now; once
+    each, safe to repeat."""
+    notified = 0
+    for user in users:
+        viewer = viewer_for_user(user, mfa_verified=True)
+        if not updates_visible(viewer=viewer).filter(pk=update.pk).exists():
+            continue
+        notification, created = Notification.objects.get_or_create(user=user, update=update)
+        if not created:
+            continue
+        notified += 1
+        if preferences_get(user=user).email_updates and user.email:
+            _email(user, notification)
+    return notified
+
+
 def _email(user: User, notification: Notification) -> None:
     update = notification.update
     nameable = handling(update_tlp(update)).email_may_name_item

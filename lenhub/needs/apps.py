@@ -9,8 +9,10 @@ class NeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from lenhub.accounts.tokens import scope_register
+        from lenhub.needs.search import register
 
-        # scope_register keeps the first registration: the needs flow may register these
-        # too, with its own words.
+        register()
         scope_register("needs:read", _("Read needs, rounds and roadmaps you may see"))
-        scope_register("needs:write", _("Report needs, vote in rounds and run rounds"))
+        scope_register(
+            "needs:write", _("Report, curate, comment on and support needs; vote in and run rounds")
+        )

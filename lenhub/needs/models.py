@@ -89,6 +89,10 @@ class Need(Restricted):
         blank=True, related_name="merged_needs",
     )  # fmt: skip
     decision_reason = models.TextField(_("reason"), blank=True)
+    # The audience the reporter chose, space-separated. While the need is a draft its
+    # audience is this one narrowed to named participants (the reporter alone), so the
+    # one policy keeps drafts to their reporter; submitting gives it this audience.
+    intended_audience = models.CharField(max_length=500, blank=True, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -37,7 +37,8 @@ How to grow it:
   with the canary and its label, else 404; ``LIST``: the canary listed and counted;
   ``SEARCH``: results, total, facet counts and snippets; ``SIMILAR``: the "more like
   this" list; ``PROJECT_RESULTS``: the results on the seed's page; ``UPTAKE`` and
-  ``FUNDING``: counts and sums). A surface judged some other way gets its own judge in
+  ``FUNDING``: counts and sums; ``NEED_SIMILAR``: "similar needs"). A surface judged some
+  other way gets its own judge in
   ``_judge``.
 - A new audience/label combination: a row in ``AUDIENCES``, one in ``EXPECTED``.
 """
@@ -211,6 +212,12 @@ UPTAKE_COUNTRIES = (("EE", "Estonia"), ("LV", "Latvia"), ("LT", "Lithuania"),
                     ("SI", "Slovenia"), ("NO", "Norway"), ("GE", "Georgia"),
                     ("AL", "Albania"))  # fmt: skip
 
+# Countries affected by the need canaries: in the directory's country list, none a world
+# organisation's, an uptake or another facet country.
+NEED_COUNTRIES = (("AT", "Austria"), ("BG", "Bulgaria"), ("HR", "Croatia"),
+                  ("DK", "Denmark"), ("IE", "Ireland"), ("IT", "Italy"), ("PT", "Portugal"),
+                  ("RO", "Romania"), ("ES", "Spain"), ("SE", "Sweden"))  # fmt: skip
+
 # What the seed project is about; every canary shares it, so each is "like" the seed.
 THEME = "networked sonar buoys guard harbour approaches against divers"
 
@@ -314,6 +321,28 @@ def plant_uptake(world: World, spec: Spec, planted: Planted) -> Restricted:
     return uptake
 
 
+def plant_need(world: World, spec: Spec, planted: Planted) -> Restricted:
+    """Reported to ENLETS by a member through the service and submitted (a draft is its
+    reporter's alone and never indexed); the matrix then gives it its canary audience.
+    Reported in a year of its own (its search entry's year is when it was reported)."""
+    from lenhub.accounts.models import Country
+    from lenhub.needs.models import Need
+    from lenhub.needs.services import need_create, need_submit
+
+    assert spec.year is not None
+    reporter = world.people["secretariat"]
+    viewer = viewer_for_user(reporter, mfa_verified=True)
+    need = need_create(
+        viewer=viewer, actor=reporter, network=world.enlets,
+        fields={"title": spec.title, "problem": spec.text, "capability_wanted": spec.text,
+                "crime_area": "border", "urgency": "medium"},
+        countries=[Country.objects.get(pk=spec.country)],
+    )  # fmt: skip
+    need = need_submit(need=need, viewer=viewer, actor=reporter)
+    Need.objects.filter(pk=need.pk).update(created_at=datetime(spec.year, 6, 1, tzinfo=UTC))
+    return need
+
+
 KINDS: dict[str, Kind] = {
     "project": Kind(
         plant_project, "/knowledge/projects/{pk}/", "/api/v1/projects/{pk}",
@@ -339,6 +368,11 @@ KINDS: dict[str, Kind] = {
         plant_techwatch, "/knowledge/tech-watch/{pk}/", "/api/v1/tech-watch/{pk}",
         "/knowledge/tech-watch/", "/api/v1/tech-watch?limit=100",
         facets=("year", "topic"), narrow_api="topic",
+    ),
+    "need": Kind(
+        plant_need, "/needs/{pk}/", "/api/v1/needs/{pk}",
+        "/needs/", "/api/v1/needs?limit=100",
+        facets=("country", "year"), narrow_api="country", countries=NEED_COUNTRIES,
     ),
     # after "result": uptake of the public result canary
     "uptake": Kind(plant_uptake, countries=UPTAKE_COUNTRIES, indexed=False),
@@ -418,8 +452,9 @@ def plant_knowledge(
 
 # --- surfaces --------------------------------------------------------------------------
 
-DETAIL, LIST, SEARCH, SIMILAR, PROJECT_RESULTS, UPTAKE, FUNDING = (
+DETAIL, LIST, SEARCH, SIMILAR, PROJECT_RESULTS, UPTAKE, FUNDING, NEED_SIMILAR = (
     "detail", "list", "search", "similar", "project_results", "uptake", "funding",
+    "need_similar",
 )  # fmt: skip
 
 ITEMS = tuple(name for name, kind in KINDS.items() if kind.page)
@@ -470,6 +505,11 @@ SURFACES: dict[str, Surface] = {
     "uptake_summary_api": Surface("/api/v1/uptake/summary", UPTAKE, ("uptake",), "kind"),
     "token_uptake_summary_api": Surface(
         TOKEN + "/api/v1/uptake/summary", UPTAKE, ("uptake",), "kind"
+    ),
+    # "similar needs" for a text carrying every need canary's word (words are ORed)
+    "need_similar": Surface("/api/v1/needs/similar?text={words}", NEED_SIMILAR, ("need",)),
+    "token_need_similar": Surface(
+        TOKEN + "/api/v1/needs/similar?text={words}", NEED_SIMILAR, ("need",)
     ),
     # EU funding sums over the projects the reader may see
     "funding_page": Surface("/knowledge/funding/", FUNDING, ("project",), "kind+seed"),
@@ -637,6 +677,11 @@ def _judge(
         case.seen = canary.word in similar
         full = similar.count("<li>") >= SIMILAR_LIMIT  # allowed, but five others came first
         case.ok = status == 200 and ((case.seen or full) if allowed else not case.seen)
+    elif surface.judge == NEED_SIMILAR:
+        hits = json.loads(body) if status == 200 else []
+        case.seen = any(canary.word in hit["title"] for hit in hits)
+        full = len(hits) >= SIMILAR_LIMIT  # allowed, but five others came first
+        case.ok = status == 200 and ((case.seen or full) if case.allowed else not case.seen)
     elif surface.judge == PROJECT_RESULTS:
         start = body.find(">Results</h2>")
         listed = body[start : body.find("</ul>", start)] if start >= 0 else ""
