@@ -120,6 +120,7 @@ def _mount() -> None:
     from lenhub.knowledge.api import router as knowledge_items
     from lenhub.knowledge.api_funding import router as knowledge_funding
     from lenhub.monitoring.api import router as monitoring
+    from lenhub.needs.api_roadmap import router as roadmaps
     from lenhub.networks.api import router as networks
     from lenhub.search.api import router as knowledge
 
@@ -131,6 +132,7 @@ def _mount() -> None:
     api.add_router("/knowledge", knowledge_funding)
     api.add_router("/", knowledge_items)
     api.add_router("/monitoring", monitoring)
+    api.add_router("/", roadmaps)
 
 
 _mount()

@@ -159,6 +159,7 @@ class UpdateView:
 
 def update_items(update: Update) -> list[Restricted]:
     items: list[Restricted | None] = [update.project, update.result, update.techwatch]
+    items.append(update.roadmap)
     return [item for item in items if item is not None]
 
 
@@ -197,12 +198,17 @@ def update_title(update: Update) -> str:
             "group": update.group.name if update.group else "",
             "technology": update.techwatch.technology,
         }
+    if update.kind == UpdateKind.ROADMAP_PUBLISHED and update.roadmap is not None:
+        return _("Roadmap published: %(title)s, version %(version)s") % {
+            "title": update.roadmap.title,
+            "version": update.roadmap.version,
+        }
     return str(UpdateKind(update.kind).label)
 
 
 def update_view(update: Update) -> UpdateView:
     target = update.result if update.result is not None and _url(update.result) else None
-    url = _url(target or update.project or update.techwatch) or (
+    url = _url(target or update.project or update.techwatch or update.roadmap) or (
         update.group.network.get_absolute_url() if update.group else ""
     )
     return UpdateView(update=update, title=update_title(update), url=url, tlp=update_tlp(update))
