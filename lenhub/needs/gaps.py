@@ -119,15 +119,18 @@ def need_links_suggest(*, need: Need, limit: int = SUGGESTIONS) -> list[NeedLink
         hits = [hit for hit in found.hits if hit.kind in KNOWLEDGE_KINDS][:limit]
     kept: list[int] = []
     links = []
-    for hit in hits:
+    for index, hit in enumerate(hits):
+        # The engine's own ranks are on each engine's scale (and may tie at 0 for the
+        # documents it ranks again): the order it gives, as a score in (0, 1], 1 first.
+        similarity = round(1 - index / max(len(hits), 1), 4)
         link, created = NeedLink.objects.get_or_create(
             need=need,
             item_kind=hit.kind,
             item_id=hit.object_id,
-            defaults={"similarity": hit.score},
+            defaults={"similarity": similarity},
         )
-        if not created and link.similarity != hit.score:
-            link.similarity = hit.score
+        if not created and link.similarity != similarity:
+            link.similarity = similarity
             link.save(update_fields=["similarity"])
         kept.append(link.pk)
         links.append(link)

@@ -135,16 +135,15 @@ def closed_round(world: World, ranked: list[Need], *, title: str = "Round") -> R
 @dataclass
 class RoadmapWorld:
     world: World
+    round: Round
     needs: dict[str, Need] = field(default_factory=dict)
     items: dict[str, Any] = field(default_factory=dict)
-    round: Round | None = None
 
 
 def build_roadmap_world(world: World) -> RoadmapWorld:
     """Needs at every reach of a GREEN roadmap for ENLETS members."""
     enlets = f"network:{world.enlets.pk}"
-    rw = RoadmapWorld(world=world)
-    needs = rw.needs
+    needs: dict[str, Need] = {}
     needs["top"] = make_need(world, "Detecting drones over prisons", [enlets])
     needs["challenge"] = make_need(
         world, "Attributing encrypted phone traffic", ["members"],
@@ -157,7 +156,7 @@ def build_roadmap_world(world: World) -> RoadmapWorld:
         world, "Informant protection tooling", ["participants"], "RED",
         participants=[world.people["nc_pl"]],
     )  # fmt: skip
-    items = rw.items
+    items: dict[str, Any] = {}
     items["public_result"] = make_result("Open drone radar", ["public"], "CLEAR")
     items["amber_result"] = make_result("Amber drone jammer", [enlets], "AMBER")
     items["lea_result"] = make_result("Police-only drone catcher", ["lea"], "GREEN")
@@ -168,11 +167,11 @@ def build_roadmap_world(world: World) -> RoadmapWorld:
     link(needs["challenge"], items["concept"], "concept", Coverage.PARTLY)
     # the lea-only need is answered too, by an item that reaches ENLETS
     link(needs["lea_only"], items["public_result"], "result")
-    rw.round = closed_round(
+    round_ = closed_round(
         world,
         [needs[k] for k in ("top", "challenge", "gap", "lea_only", "amber", "red")],
     )
-    return rw
+    return RoadmapWorld(world=world, round=round_, needs=needs, items=items)
 
 
 def index_knowledge() -> None:
@@ -183,7 +182,7 @@ def pdf_text(content: bytes, tmp_path: Path) -> list[str]:
     """The text of each page (pdftotext separates pages with form feeds)."""
     path = tmp_path / "roadmap.pdf"
     path.write_bytes(content)
-    out = subprocess.run(  # noqa: S603 (a fixed program on a file the test wrote)
+    out = subprocess.run(
         ["/usr/bin/pdftotext", "-enc", "UTF-8", str(path), "-"],
         check=True,
         capture_output=True,

@@ -36,9 +36,7 @@ def rw(world: World) -> RoadmapWorld:
     from lenhub.needs.models import RoundResult
 
     for index in range(14):
-        need = make_need(
-            world, f"Filler need {index:02d}", capability="A long description. " * 40
-        )
+        need = make_need(world, f"Filler need {index:02d}", capability="A long description. " * 40)
         RoundResult.objects.create(
             round=rw.round, need=need, rank=10 + index, score=10.0 - index / 2, low=5.0,
             high=12.0, supporting_countries=["BE"],
@@ -51,7 +49,7 @@ def published(rw: RoadmapWorld, tlp: str = "GREEN") -> RoadmapVersion:
     secretariat = world.people["secretariat"]
     version = roadmap.roadmap_create(
         viewer=viewer(secretariat), actor=secretariat, network=world.enlets,
-        round_id=rw.round.pk, title="ENLETS roadmap 2026", introduction="Why and how.",  # type: ignore[union-attr]
+        round_id=rw.round.pk, title="ENLETS roadmap 2026", introduction="Why and how.",
         audience=[f"network:{world.enlets.pk}"], tlp=tlp,
     )  # fmt: skip
     return roadmap.roadmap_publish(viewer=viewer(secretariat), actor=secretariat, version=version)

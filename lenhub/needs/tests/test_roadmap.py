@@ -183,7 +183,7 @@ def test_only_the_secretariat_builds_a_roadmap(rw: RoadmapWorld) -> None:
     officer = world.people["lea_pl"]
     with pytest.raises(PermissionDenied):
         roadmap.roadmap_create(
-            viewer=viewer(officer), actor=officer, network=world.enlets, round_id=rw.round.pk,  # type: ignore[union-attr]
+            viewer=viewer(officer), actor=officer, network=world.enlets, round_id=rw.round.pk,
             title="Mine", introduction="", audience=[f"network:{world.enlets.pk}"], tlp="GREEN",
         )  # fmt: skip
     assert signed_in(world, "lea_pl").get("/roadmaps/ENLETS/new/").status_code == 404
@@ -193,7 +193,7 @@ def test_only_the_secretariat_builds_a_roadmap(rw: RoadmapWorld) -> None:
     response = client.post(
         "/roadmaps/ENLETS/new/",
         {
-            "round": rw.round.pk,  # type: ignore[union-attr]
+            "round": rw.round.pk,
             "title": "Built on the page",
             "introduction": "",
             "audience": f"network:{world.enlets.pk}",
