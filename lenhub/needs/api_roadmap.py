@@ -44,7 +44,7 @@ class RoadmapOut(Schema):
     pdf_url: str | None = Field(description="Absent when the label allows no download.")
 
 
-class EvidenceOut(Schema):
+class RoadmapEvidenceOut(Schema):
     kind: str
     id: int
     title: str
@@ -53,7 +53,7 @@ class EvidenceOut(Schema):
     tlp: str
 
 
-class EntryOut(Schema):
+class RoadmapEntryOut(Schema):
     need_id: int
     title: str
     capability_wanted: str
@@ -64,17 +64,17 @@ class EntryOut(Schema):
     high: float
     supporting_countries: list[str]
     tlp: str
-    evidence: list[EvidenceOut]
+    evidence: list[RoadmapEvidenceOut]
 
 
-class SectionOut(Schema):
+class RoadmapSectionOut(Schema):
     key: str
     heading: str
     countries: list[str] = Field(description="Countries supporting at least one of its needs.")
-    entries: list[EntryOut]
+    entries: list[RoadmapEntryOut]
 
 
-class WithheldOut(Schema):
+class RoadmapWithheldOut(Schema):
     need_id: int
     section: str
     reason: str
@@ -83,13 +83,13 @@ class WithheldOut(Schema):
 class RoadmapDetailOut(RoadmapOut):
     introduction: str
     round_id: int
-    sections: list[SectionOut]
-    withheld: list[WithheldOut] | None = Field(
+    sections: list[RoadmapSectionOut]
+    withheld: list[RoadmapWithheldOut] | None = Field(
         description="Only for the people who manage the roadmap."
     )
 
 
-class DiffRowOut(Schema):
+class RoadmapDiffRowOut(Schema):
     title: str
     old_section: str
     new_section: str
@@ -97,19 +97,19 @@ class DiffRowOut(Schema):
     new_position: int | None
 
 
-class DiffOut(Schema):
+class RoadmapDiffOut(Schema):
     old_version: int | None
     new_version: int
     tlp: str
-    added: list[DiffRowOut]
-    removed: list[DiffRowOut]
-    moved_up: list[DiffRowOut]
-    moved_down: list[DiffRowOut]
-    changed_section: list[DiffRowOut]
+    added: list[RoadmapDiffRowOut]
+    removed: list[RoadmapDiffRowOut]
+    moved_up: list[RoadmapDiffRowOut]
+    moved_down: list[RoadmapDiffRowOut]
+    changed_section: list[RoadmapDiffRowOut]
     unchanged: int
 
 
-class LinkOut(Schema):
+class GapLinkOut(Schema):
     id: int
     kind: str
     item_id: int
@@ -120,19 +120,19 @@ class LinkOut(Schema):
     tlp: str
 
 
-class NeedLinksOut(Schema):
+class GapLinksOut(Schema):
     need_id: int
     tlp: str
     is_gap: bool
-    links: list[LinkOut]
+    links: list[GapLinkOut]
 
 
-class LinkDecisionIn(Schema):
+class GapLinkDecisionIn(Schema):
     coverage: Coverage
     note: str = Field("", max_length=2000)
 
 
-class GapOut(Schema):
+class GapNeedOut(Schema):
     need_id: int
     title: str
     kind: str
@@ -141,7 +141,7 @@ class GapOut(Schema):
     tlp: str
 
 
-class GapFilter(Schema):
+class GapNetworkFilter(Schema):
     network: str = Field(max_length=40, description="The network's acronym.")
 
 
@@ -198,12 +198,12 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
     view = roadmap.roadmap_view(viewer, found, manage=manage)
     record_read(viewer, found, request=request)
     sections = [
-        SectionOut(
+        RoadmapSectionOut(
             key=section.key,
             heading=section.heading,
             countries=section.countries,
             entries=[
-                EntryOut(
+                RoadmapEntryOut(
                     need_id=e.need.pk,
                     title=e.title,
                     capability_wanted=e.capability_wanted,
@@ -215,7 +215,7 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
                     supporting_countries=e.countries,
                     tlp=e.tlp_label,
                     evidence=[
-                        EvidenceOut(
+                        RoadmapEvidenceOut(
                             kind=i.kind,
                             id=i.id,
                             title=i.title,
@@ -234,7 +234,7 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
     withheld = None
     if view.withheld is not None:
         withheld = [
-            WithheldOut(need_id=w.entry.need_id, section=w.entry.section, reason=w.reason)
+            RoadmapWithheldOut(need_id=w.entry.need_id, section=w.entry.section, reason=w.reason)
             for w in view.withheld
         ]
     return RoadmapDetailOut(
@@ -248,27 +248,27 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
 
 @router.get(
     "/roadmaps/{acronym}/versions/{int:version}/diff",
-    response={200: DiffOut, **documented(*COMMON, 403, 404)},
+    response={200: RoadmapDiffOut, **documented(*COMMON, 403, 404)},
     summary="What changed from the previous published version",
     openapi_extra=OPTIONAL_AUTH,
 )
-def roadmap_diff(request: HttpRequest, acronym: str, version: int) -> DiffOut:
+def roadmap_diff(request: HttpRequest, acronym: str, version: int) -> RoadmapDiffOut:
     caller = principal(request, READ)
     found = roadmap.roadmap_get(
         viewer=caller.viewer, user=caller.user, acronym=acronym, number=version
     )
     diff = roadmap.roadmap_diff(caller.viewer, found)
 
-    def rows(items: list[roadmap.DiffRow]) -> list[DiffRowOut]:
+    def rows(items: list[roadmap.DiffRow]) -> list[RoadmapDiffRowOut]:
         return [
-            DiffRowOut(
+            RoadmapDiffRowOut(
                 title=r.title, old_section=r.old_section, new_section=r.new_section,
                 old_position=r.old_position, new_position=r.new_position,
             )
             for r in items
         ]  # fmt: skip
 
-    return DiffOut(
+    return RoadmapDiffOut(
         old_version=diff.old.version if diff.old else None,
         new_version=found.version,
         tlp=tlp_label(found.tlp),
@@ -283,15 +283,15 @@ def roadmap_diff(request: HttpRequest, acronym: str, version: int) -> DiffOut:
 
 @router.get(
     "/needs/gaps",
-    response={200: list[GapOut], **documented(*COMMON, 403, 404)},
+    response={200: list[GapNeedOut], **documented(*COMMON, 403, 404)},
     summary="Accepted needs of a network that nothing the caller may read answers",
     openapi_extra=OPTIONAL_AUTH,
 )
-def gap_list(request: HttpRequest, filters: Query[GapFilter]) -> list[GapOut]:
+def gap_list(request: HttpRequest, filters: Query[GapNetworkFilter]) -> list[GapNeedOut]:
     viewer = principal(request, READ).viewer
     network = roadmap.network_get(acronym=filters.network)
     return [
-        GapOut(
+        GapNeedOut(
             need_id=row.need.pk, title=row.need.title, kind=row.need.kind,
             urgency=row.need.urgency, suggestions=row.suggestions, tlp=row.tlp_label,
         )
@@ -299,14 +299,14 @@ def gap_list(request: HttpRequest, filters: Query[GapFilter]) -> list[GapOut]:
     ]  # fmt: skip
 
 
-def _links_out(viewer: Any, need: Any, curator: bool) -> NeedLinksOut:
+def _links_out(viewer: Any, need: Any, curator: bool) -> GapLinksOut:
     views = gaps.links_for_curation(viewer, need) if curator else gaps.links_visible(viewer, need)
-    return NeedLinksOut(
+    return GapLinksOut(
         need_id=need.pk,
         tlp=tlp_label(need.tlp),
         is_gap=gaps.need_is_gap(viewer, need),
         links=[
-            LinkOut(
+            GapLinkOut(
                 id=v.link.pk, kind=v.kind, item_id=v.link.item_id, title=v.title, url=v.url,
                 coverage=Coverage(v.link.coverage), similarity=v.link.similarity,
                 tlp=v.tlp_label,
@@ -318,11 +318,11 @@ def _links_out(viewer: Any, need: Any, curator: bool) -> NeedLinksOut:
 
 @router.get(
     "/needs/{int:need_id}/links",
-    response={200: NeedLinksOut, **documented(*COMMON, 403, 404)},
+    response={200: GapLinksOut, **documented(*COMMON, 403, 404)},
     summary="Knowledge items that may answer a need",
     openapi_extra=OPTIONAL_AUTH,
 )
-def need_links(request: HttpRequest, need_id: int) -> NeedLinksOut:
+def need_links(request: HttpRequest, need_id: int) -> GapLinksOut:
     caller = principal(request, READ)
     need = gaps.need_get_for_links(viewer=caller.viewer, pk=need_id)
     record_read(caller.viewer, need, request=request)
@@ -332,12 +332,12 @@ def need_links(request: HttpRequest, need_id: int) -> NeedLinksOut:
 
 @router.post(
     "/needs/{int:need_id}/links/{int:link_id}",
-    response={200: NeedLinksOut, **documented(*COMMON, 403, 404)},
+    response={200: GapLinksOut, **documented(*COMMON, 403, 404)},
     summary="Confirm whether a linked item answers the need (curators)",
 )
 def need_link_decide(
-    request: HttpRequest, need_id: int, link_id: int, body: LinkDecisionIn
-) -> NeedLinksOut:
+    request: HttpRequest, need_id: int, link_id: int, body: GapLinkDecisionIn
+) -> GapLinksOut:
     caller = principal(request, WRITE, account=True)
     need = gaps.need_get_for_links(viewer=caller.viewer, pk=need_id)
     if body.coverage == Coverage.SUGGESTED:
