@@ -15,6 +15,7 @@ from lenhub.dissemination import views as dissemination
 from lenhub.knowledge import views as knowledge
 from lenhub.knowledge import views_funding as knowledge_funding
 from lenhub.knowledge import views_items as knowledge_items
+from lenhub.needs import views_roadmap as roadmaps
 from lenhub.networks import views as networks
 from lenhub.networks import views_experts as networks_experts
 from lenhub.networks import views_export as networks_export
@@ -175,6 +176,34 @@ urlpatterns = [
     path("monitoring/", include("lenhub.monitoring.urls")),
     path("rounds/", include("lenhub.needs.urls_rounds")),
     path("needs/", include("lenhub.needs.urls")),
+    # roadmaps and gap analysis (lenhub/needs/views_roadmap.py)
+    path("roadmaps/", roadmaps.roadmap_list, name="roadmap_list"),
+    path("roadmaps/<str:acronym>/", roadmaps.roadmap_latest, name="roadmap_latest"),
+    path("roadmaps/<str:acronym>/new/", roadmaps.roadmap_new, name="roadmap_new"),
+    path(
+        "roadmaps/<str:acronym>/v<int:version>/",
+        roadmaps.roadmap_version,
+        name="roadmap_version",
+    ),
+    path("roadmaps/<str:acronym>/v<int:version>/diff/", roadmaps.roadmap_diff, name="roadmap_diff"),
+    path(
+        "roadmaps/<str:acronym>/v<int:version>/roadmap.pdf",
+        roadmaps.roadmap_pdf_view,
+        name="roadmap_pdf",
+    ),
+    path(
+        "roadmaps/<str:acronym>/v<int:version>/publish/",
+        roadmaps.roadmap_publish,
+        name="roadmap_publish",
+    ),
+    path("needs/gaps/", roadmaps.gap_list, name="gap_list"),
+    path("needs/<int:pk>/links/", roadmaps.need_links, name="need_links"),
+    path("needs/<int:pk>/links/suggest/", roadmaps.need_links_suggest, name="need_links_suggest"),
+    path(
+        "needs/<int:pk>/links/<int:link_id>/",
+        roadmaps.need_link_decide,
+        name="need_link_decide",
+    ),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

@@ -121,6 +121,7 @@ def _mount() -> None:
     from lenhub.knowledge.api_funding import router as knowledge_funding
     from lenhub.monitoring.api import router as monitoring
     from lenhub.needs.api import router as needs
+    from lenhub.needs.api_roadmap import router as roadmaps
     from lenhub.needs.api_rounds import router as rounds
     from lenhub.networks.api import router as networks
     from lenhub.search.api import router as knowledge
@@ -135,6 +136,7 @@ def _mount() -> None:
     api.add_router("/monitoring", monitoring)
     api.add_router("/rounds", rounds)
     api.add_router("/", needs)
+    api.add_router("/", roadmaps)
 
 
 _mount()

@@ -221,12 +221,22 @@ def update_title(update: Update) -> str:
         }
     if update.kind == UpdateKind.NEED_COMMENTED and update.need is not None:
         return _("New comment on the need %(title)s") % {"title": update.need.title}
+    if update.kind == UpdateKind.ROADMAP_PUBLISHED and update.roadmap is not None:
+        return _("Roadmap published: %(title)s, version %(version)s") % {
+            "title": update.roadmap.title,
+            "version": update.roadmap.version,
+        }
     return str(UpdateKind(update.kind).label)
 
 
 def update_view(update: Update) -> UpdateView:
     target = update.result if update.result is not None and _url(update.result) else None
-    url = _url(target or update.project or update.techwatch or update.need or update.round) or (
-        update.group.network.get_absolute_url() if update.group else ""
-    )
+    url = _url(
+        target
+        or update.project
+        or update.techwatch
+        or update.need
+        or update.round
+        or update.roadmap
+    ) or (update.group.network.get_absolute_url() if update.group else "")
     return UpdateView(update=update, title=update_title(update), url=url, tlp=update_tlp(update))
