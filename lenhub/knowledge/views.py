@@ -59,6 +59,7 @@ KIND_LABELS = {
     "bestpractice": _("Best practice"),
     "techwatch": _("Technology watch"),
     "news": _("News"),
+    "guidance": _("Guidance"),
 }
 STATUS_LABELS = {
     **dict(ProjectStatus.choices),

@@ -24,7 +24,8 @@ from lenhub.knowledge.models import Project, ProjectStatus, Result, TechWatch
 from lenhub.monitoring.models import Follow, FollowKind, Notification, Update, UpdateKind
 from lenhub.networks.models import CLOSED_GROUP_KINDS, Group
 
-_RELATED = ("project", "result", "result__project", "techwatch", "group", "group__network")
+_RELATED = ("project", "result", "result__project", "techwatch", "group", "group__network",
+            "guidance", "guidance__network")  # fmt: skip
 
 
 def updates_visible(*, viewer: Viewer) -> QuerySet[Update]:
@@ -159,6 +160,7 @@ class UpdateView:
 
 def update_items(update: Update) -> list[Restricted]:
     items: list[Restricted | None] = [update.project, update.result, update.techwatch]
+    items.append(update.guidance)
     return [item for item in items if item is not None]
 
 
@@ -197,12 +199,21 @@ def update_title(update: Update) -> str:
             "group": update.group.name if update.group else "",
             "technology": update.techwatch.technology,
         }
+    if update.kind == UpdateKind.GUIDANCE_PUBLISHED and update.guidance is not None:
+        return _("Guidance from %(network)s: %(title)s") % {
+            "network": update.guidance.network.acronym,
+            "title": update.guidance.title,
+        }
+    if update.kind == UpdateKind.GUIDANCE_RELAYED and update.guidance is not None:
+        return _("Relayed by your National Contact: %(title)s") % {
+            "title": update.guidance.title
+        }
     return str(UpdateKind(update.kind).label)
 
 
 def update_view(update: Update) -> UpdateView:
     target = update.result if update.result is not None and _url(update.result) else None
-    url = _url(target or update.project or update.techwatch) or (
+    url = _url(target or update.project or update.techwatch or update.guidance) or (
         update.group.network.get_absolute_url() if update.group else ""
     )
     return UpdateView(update=update, title=update_title(update), url=url, tlp=update_tlp(update))
