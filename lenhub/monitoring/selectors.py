@@ -205,9 +205,7 @@ def update_title(update: Update) -> str:
             "title": update.guidance.title,
         }
     if update.kind == UpdateKind.GUIDANCE_RELAYED and update.guidance is not None:
-        return _("Relayed by your National Contact: %(title)s") % {
-            "title": update.guidance.title
-        }
+        return _("Relayed by your National Contact: %(title)s") % {"title": update.guidance.title}
     return str(UpdateKind(update.kind).label)
 
 
