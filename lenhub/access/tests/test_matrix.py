@@ -55,7 +55,7 @@ from lenhub.monitoring.models import Update
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-SCOPES = f"news:read,knowledge:read,monitoring:read,{TOKEN_SCOPES}"
+SCOPES = f"news:read,knowledge:read,monitoring:read,guidance:read,{TOKEN_SCOPES}"
 
 
 def _token_for(user: User) -> str:
@@ -189,13 +189,15 @@ def test_matrix_catches_a_search_without_the_access_filter(
 
 
 def test_knowledge_access_matrix(live_server: Any) -> None:
-    """Pages, lists and API of projects, results, concepts, best practices and technology
-    watch entries, search (results, totals, facets, snippets), search narrowed by a facet,
-    "more like this", a project's results, uptake counts and funding sums show each canary
-    exactly to the people its audience allows; every allowed read of an AMBER or RED item
-    is audited. Everyone signed in follows the seed and a topic the canaries share: the
-    timeline, notifications and update emails name each result and technology watch
-    canary exactly to those allowed (emails only for TLP:CLEAR and TLP:GREEN)."""
+    """Pages, lists and API of projects, results, concepts, best practices, technology
+    watch entries and guidance, search (results, totals, facets, snippets), search
+    narrowed by a facet, "more like this", a project's results, uptake counts and funding
+    sums show each canary exactly to the people its audience allows; every allowed read
+    of an AMBER or RED item is audited. Everyone signed in follows the seed and a topic
+    the canaries share: the timeline, notifications and update emails name each result
+    and technology watch canary exactly to those allowed (emails only for TLP:CLEAR and
+    TLP:GREEN); guidance canaries are notified and emailed, the same way, to the members
+    of their network."""
     world = build_world()
     mail.outbox = []
     planted = plant_knowledge(world, follow=follow_seed)
