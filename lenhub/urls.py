@@ -12,6 +12,7 @@ from lenhub.api.errors import api_not_found
 from lenhub.core import health
 from lenhub.core import views as core
 from lenhub.dissemination import views as dissemination
+from lenhub.dissemination import views_guidance as guidance
 from lenhub.knowledge import views as knowledge
 from lenhub.knowledge import views_funding as knowledge_funding
 from lenhub.knowledge import views_items as knowledge_items
@@ -129,6 +130,16 @@ urlpatterns = [
     ),
     path("news/", dissemination.news_list, name="news_list"),
     path("news/<int:pk>/", dissemination.news_detail, name="news_detail"),
+    path("guidance/", guidance.guidance_list, name="guidance_list"),
+    path("guidance/new/", guidance.guidance_new, name="guidance_new"),
+    path("guidance/<int:pk>/", guidance.guidance_detail, name="guidance_detail"),
+    path(
+        "guidance/<int:pk>/acknowledge/",
+        guidance.guidance_acknowledge_view,
+        name="guidance_acknowledge",
+    ),
+    path("guidance/<int:pk>/relay/", guidance.guidance_relay_view, name="guidance_relay"),
+    path("guidance/<int:pk>/reach/", guidance.guidance_reach_view, name="guidance_reach"),
     path("knowledge/", knowledge.knowledge_search, name="knowledge_search"),
     path("knowledge/projects/<int:pk>/", knowledge.project_detail, name="project_detail"),
     path("knowledge/funding/", knowledge_funding.knowledge_funding, name="knowledge_funding"),

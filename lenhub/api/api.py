@@ -117,6 +117,7 @@ def _mount() -> None:
     from lenhub.accounts.api import router as accounts
     from lenhub.audit.api import router as audit
     from lenhub.dissemination.api import router as dissemination
+    from lenhub.dissemination.api_guidance import router as guidance
     from lenhub.knowledge.api import router as knowledge_items
     from lenhub.knowledge.api_funding import router as knowledge_funding
     from lenhub.monitoring.api import router as monitoring
@@ -128,6 +129,7 @@ def _mount() -> None:
 
     api.add_router("/", accounts)
     api.add_router("/news", dissemination)
+    api.add_router("/guidance", guidance)
     api.add_router("/audit", audit)
     api.add_router("/", networks)
     api.add_router("/", knowledge)

@@ -8,6 +8,9 @@ class DisseminationConfig(AppConfig):
     verbose_name = _("Dissemination")
 
     def ready(self) -> None:
+        from lenhub.accounts.tokens import scope_register
         from lenhub.dissemination.search import register
 
         register()
+        scope_register("guidance:read", _("Read guidance you may see, and its reach"))
+        scope_register("guidance:write", _("Acknowledge and relay guidance"))

@@ -61,6 +61,7 @@ KIND_LABELS = {
     "techwatch": _("Technology watch"),
     "news": _("News"),
     "need": _("Practitioners' need"),
+    "guidance": _("Guidance"),
 }
 STATUS_LABELS = {
     **dict(ProjectStatus.choices),

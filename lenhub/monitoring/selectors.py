@@ -25,7 +25,8 @@ from lenhub.monitoring.models import Follow, FollowKind, Notification, Update, U
 from lenhub.networks.models import CLOSED_GROUP_KINDS, Group
 
 _RELATED = ("project", "result", "result__project", "techwatch", "group", "group__network",
-            "need")  # fmt: skip
+            "need",
+            "guidance", "guidance__network")  # fmt: skip
 
 
 def updates_visible(*, viewer: Viewer) -> QuerySet[Update]:
@@ -226,6 +227,13 @@ def update_title(update: Update) -> str:
             "title": update.roadmap.title,
             "version": update.roadmap.version,
         }
+    if update.kind == UpdateKind.GUIDANCE_PUBLISHED and update.guidance is not None:
+        return _("Guidance from %(network)s: %(title)s") % {
+            "network": update.guidance.network.acronym,
+            "title": update.guidance.title,
+        }
+    if update.kind == UpdateKind.GUIDANCE_RELAYED and update.guidance is not None:
+        return _("Relayed by your National Contact: %(title)s") % {"title": update.guidance.title}
     return str(UpdateKind(update.kind).label)
 
 
@@ -238,5 +246,6 @@ def update_view(update: Update) -> UpdateView:
         or update.need
         or update.round
         or update.roadmap
+        or update.guidance
     ) or (update.group.network.get_absolute_url() if update.group else "")
     return UpdateView(update=update, title=update_title(update), url=url, tlp=update_tlp(update))

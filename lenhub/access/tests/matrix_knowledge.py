@@ -1,6 +1,7 @@
 """The knowledge factory's part of the access matrix. Canaries of every kind (research
 projects, results, project concepts, best practices, technology watch entries, uptake
-records) at every audience/label combination, judged on every read surface: each item's
+records, and top-down guidance) at every audience/label combination, judged on every
+read surface: each item's
 page and API (session and token); the list pages and API lists; the one search (results,
 totals, facet counts and snippets) by page, API session and API token, the search
 narrowed by a facet value and with no words at all; "more like this" and the results
@@ -71,6 +72,8 @@ from lenhub.access.tests.matrix import (
 )
 from lenhub.accounts.models import OrganisationKind
 from lenhub.conftest import World, make_org, make_user
+from lenhub.dissemination.models import Guidance
+from lenhub.dissemination.services import guidance_publish
 from lenhub.knowledge.models import (
     ActivityType,
     BestPractice,
@@ -343,6 +346,23 @@ def plant_need(world: World, spec: Spec, planted: Planted) -> Restricted:
     return need
 
 
+def plant_guidance(world: World, spec: Spec, planted: Planted) -> Guidance:
+    """Published by ENLETS's secretariat to the network through the service (which
+    notifies, on commit, the members who may see it as its audience then stands); the
+    matrix then gives it its canary audience. Published in a year of its own."""
+    assert spec.year is not None
+    actor = world.people["secretariat"]
+    guidance = guidance_publish(
+        actor=actor, viewer=viewer_for_user(actor, mfa_verified=True), network=world.enlets,
+        kind="guideline", title=spec.title, summary="", body=spec.text,
+        audience=[f"network:{world.enlets.pk}"], tlp="GREEN",
+    )  # fmt: skip
+    Guidance.objects.filter(pk=guidance.pk).update(
+        published_at=datetime(spec.year, 6, 1, tzinfo=UTC)
+    )
+    return guidance
+
+
 KINDS: dict[str, Kind] = {
     "project": Kind(
         plant_project, "/knowledge/projects/{pk}/", "/api/v1/projects/{pk}",
@@ -373,6 +393,11 @@ KINDS: dict[str, Kind] = {
         plant_need, "/needs/{pk}/", "/api/v1/needs/{pk}",
         "/needs/", "/api/v1/needs?limit=100",
         facets=("country", "year"), narrow_api="country", countries=NEED_COUNTRIES,
+    ),
+    "guidance": Kind(
+        plant_guidance, "/guidance/{pk}/", "/api/v1/guidance/{pk}",
+        "/guidance/", "/api/v1/guidance?limit=100",
+        facets=("year",), narrow_page="year",
     ),
     # after "result": uptake of the public result canary
     "uptake": Kind(plant_uptake, countries=UPTAKE_COUNTRIES, indexed=False),

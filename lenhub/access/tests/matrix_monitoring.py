@@ -21,6 +21,12 @@ Judged for every persona and every result and technology watch canary:
   by title nor by its link, and the persona gets exactly one unnamed "something new"
   email per such canary they may see.
 
+Guidance canaries (``NOTIFIED``) reach no followers: publishing notifies, on commit, the
+active members of their network (ENLETS) whom the policy lets see them. They are judged
+on the notifications (page and API: listed with their label exactly when allowed, and
+counted in the unread total), never on the timeline, and by their own emails (full
+content for TLP:CLEAR and TLP:GREEN, only "new guidance" with a link otherwise).
+
 A new monitored kind: add it to ``MONITORED`` once its planter makes it reach followers
 of the seed or the topic. A new surface: a row in ``SURFACES`` and, if it reads unlike
 the others, a branch in ``_judge``.
@@ -33,7 +39,7 @@ import re
 from typing import Any
 
 from lenhub.access.policy import viewer_for_user
-from lenhub.access.tests.matrix import PERSONAS, TOKEN, TOKEN_REFUSED, Fetch
+from lenhub.access.tests.matrix import ENLETS_MEMBERS, PERSONAS, TOKEN, TOKEN_REFUSED, Fetch
 from lenhub.access.tests.matrix_knowledge import EXPECTED, KINDS, THEME, Canary, Case, Planted
 from lenhub.conftest import World
 from lenhub.knowledge.models import Project
@@ -44,6 +50,10 @@ from lenhub.monitoring.services import follow_add
 TOPIC = "sonar buoys"
 assert f" {TOPIC} " in f" {THEME} "
 MONITORED = ("result", "techwatch")  # the canary kinds that reach followers
+NOTIFIED = ("guidance",)  # the kinds that reach the members of their network instead
+# Active members of ENLETS, whatever their vetting or second factor (the leaver left).
+ENLETS_ACTIVE = ENLETS_MEMBERS | {"vetted_no_mfa", "expired"}
+GUIDANCE_EMAIL_LINE = "as a member of a network on lenhub"  # in every guidance email
 FOLLOWERS = [p for p in PERSONAS if p != "anonymous"]  # a visitor follows nothing
 
 PAGE = "/monitoring/"
@@ -75,7 +85,11 @@ def follow_seed(world: World, seed: Project, personas: list[str] = FOLLOWERS) ->
         follow_add(user=user, viewer=viewer, kind=FollowKind.TOPIC, topic=TOPIC)
 
 
-def allowed(persona: str, canary: Canary) -> bool:
+def allowed(persona: str, canary: Canary, surface: str = "") -> bool:
+    if canary.kind in NOTIFIED:
+        if "timeline" in surface:
+            return False
+        return persona in EXPECTED[canary.name] and persona in ENLETS_ACTIVE
     return persona in EXPECTED[canary.name] and persona in FOLLOWERS
 
 
@@ -83,24 +97,26 @@ def _monitored(planted: Planted) -> list[Canary]:
     return [c for c in planted.canaries if c.kind in MONITORED]
 
 
+def _judged(planted: Planted) -> list[Canary]:
+    return [c for c in planted.canaries if c.kind in MONITORED + NOTIFIED]
+
+
 def cases_per_persona(planted: Planted, surfaces: list[str] | None = None) -> int:
-    return len(surfaces or SURFACES) * len(_monitored(planted))
+    return len(surfaces or SURFACES) * len(_judged(planted))
 
 
 def _nameable(canary: Canary) -> bool:
     return canary.tlp in ("CLEAR", "GREEN")
 
 
-def _emails_of(world: World, persona: str, outbox: list[Any]) -> list[str]:
-    """The update emails the persona got, each as its subject and body."""
+def _emails_of(
+    world: World, persona: str, outbox: list[Any], line: str = FOLLOWING_PAGE_LINE
+) -> list[str]:
+    """The update (or guidance) emails the persona got, each as its subject and body."""
     if persona not in world.people:
         return []
     address = world.people[persona].email
-    return [
-        f"{m.subject}\n{m.body}"
-        for m in outbox
-        if address in m.to and FOLLOWING_PAGE_LINE in m.body
-    ]
+    return [f"{m.subject}\n{m.body}" for m in outbox if address in m.to and line in m.body]
 
 
 def run_monitoring_matrix(
@@ -123,10 +139,13 @@ def run_monitoring_matrix(
                 else:
                     answers[path] = fetch(persona, path)
             status, body = answers[path]
-            for canary in _monitored(planted):
-                case = Case(persona, surface, canary.kind, canary.name, allowed(persona, canary),
-                            status, False, False)  # fmt: skip
-                if path == EMAIL:
+            for canary in _judged(planted):
+                case = Case(persona, surface, canary.kind, canary.name,
+                            allowed(persona, canary, surface), status, False, False)  # fmt: skip
+                if path == EMAIL and canary.kind in NOTIFIED:
+                    emails = _emails_of(world, persona, outbox, GUIDANCE_EMAIL_LINE)
+                    _judge_guidance_email(case, canary, planted, emails)
+                elif path == EMAIL:
                     _judge_email(case, canary, planted, _emails_of(world, persona, outbox))
                 else:
                     _judge(case, canary, planted, status, body)
@@ -134,8 +153,8 @@ def run_monitoring_matrix(
     return cases
 
 
-def _visible(persona: str, planted: Planted) -> int:
-    return sum(allowed(persona, c) for c in _monitored(planted))
+def _visible(persona: str, planted: Planted, surface: str) -> int:
+    return sum(allowed(persona, c, surface) for c in _judged(planted))
 
 
 def _section(body: str, start: str, end: str) -> str:
@@ -145,7 +164,7 @@ def _section(body: str, start: str, end: str) -> str:
 
 def _judge(case: Case, canary: Canary, planted: Planted, status: int, body: str) -> None:
     persona, surface = case.persona, case.surface
-    wanted = _visible(persona, planted)
+    wanted = _visible(persona, planted, surface)
     label = f"TLP:{canary.tlp}"
     if surface.startswith("token_") and persona in TOKEN_REFUSED:
         case.seen = canary.word in body
@@ -196,6 +215,33 @@ def _judge_email(case: Case, canary: Canary, planted: Planted, emails: list[str]
         problems.append(f"named in {len(naming)} emails")
     unnamed = sum(1 for e in emails if not any(c.word in e for c in _monitored(planted)))
     strict = sum(allowed(case.persona, c) and not _nameable(c) for c in _monitored(planted))
+    if unnamed != strict:
+        problems.append(f"{unnamed} unnamed emails not {strict}")
+    case.detail = ", ".join(problems)
+    case.ok = case.seen == (case.allowed and _nameable(canary)) and not problems
+
+
+def _judge_guidance_email(case: Case, canary: Canary, planted: Planted, emails: list[str]) -> None:
+    """TLP:CLEAR and TLP:GREEN: the title and link in one email exactly when allowed.
+    AMBER and RED: the title in nobody's email; the link in one "new guidance" email
+    exactly when allowed. And no more unnamed emails than AMBER and RED canaries the
+    persona may see."""
+    link = KINDS[canary.kind].page.format(pk=canary.pk)
+    guidance = [c for c in planted.canaries if c.kind in NOTIFIED]
+    titled = [e for e in emails if canary.word in e]
+    linked = [e for e in emails if f"{link}\n" in e]
+    wanted = 1 if case.allowed else 0
+    problems = []
+    if _nameable(canary):
+        case.seen = bool(titled or linked)
+        if (len(titled), len(linked)) != (wanted, wanted):
+            problems.append(f"titled in {len(titled)}, linked in {len(linked)} emails")
+    else:
+        case.seen = bool(titled)
+        if len(linked) != wanted:
+            problems.append(f"linked in {len(linked)} emails")
+    unnamed = sum(1 for e in emails if not any(c.word in e for c in guidance))
+    strict = sum(allowed(case.persona, c) and not _nameable(c) for c in guidance)
     if unnamed != strict:
         problems.append(f"{unnamed} unnamed emails not {strict}")
     case.detail = ", ".join(problems)

@@ -55,7 +55,7 @@ from lenhub.monitoring.models import Update
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-SCOPES = f"news:read,knowledge:read,monitoring:read,needs:read,{TOKEN_SCOPES}"
+SCOPES = f"news:read,knowledge:read,monitoring:read,needs:read,guidance:read,{TOKEN_SCOPES}"
 
 
 def _token_for(user: User) -> str:
@@ -189,14 +189,15 @@ def test_matrix_catches_a_search_without_the_access_filter(
 
 
 def test_knowledge_access_matrix(live_server: Any) -> None:
-    """Pages, lists and API of projects, results, concepts, best practices and technology
-    watch entries and needs, search (results, totals, facets, snippets), search narrowed
-    by a facet, "similar needs", "more like this", a project's results, uptake counts and
-    funding sums show each canary
-    exactly to the people its audience allows; every allowed read of an AMBER or RED item
-    is audited. Everyone signed in follows the seed and a topic the canaries share: the
-    timeline, notifications and update emails name each result and technology watch
-    canary exactly to those allowed (emails only for TLP:CLEAR and TLP:GREEN)."""
+    """Pages, lists and API of projects, results, concepts, best practices, technology
+    watch entries, needs and guidance, search (results, totals, facets, snippets), search
+    narrowed by a facet, "similar needs", "more like this", a project's results, uptake
+    counts and funding sums show each canary exactly to the people its audience allows;
+    every allowed read of an AMBER or RED item is audited. Everyone signed in follows the
+    seed and a topic the canaries share: the timeline, notifications and update emails
+    name each result and technology watch canary exactly to those allowed (emails only for
+    TLP:CLEAR and TLP:GREEN); guidance canaries are notified and emailed, the same way, to
+    the members of their network."""
     world = build_world()
     mail.outbox = []
     planted = plant_knowledge(world, follow=follow_seed)
@@ -301,3 +302,44 @@ def test_monitoring_matrix_catches_updates_without_the_access_filter(
     assert ("lea_fr_aquapol", "timeline_api", "enlets_amber") in leaks
     assert ("lea_pl", "token_timeline_api", "aquapol_amber") in leaks
     assert ("registered", "timeline_api", "participants_red") in leaks
+
+
+def test_matrix_catches_guidance_without_the_policy(live_server: Any, monkeypatch: Any) -> None:
+    """Mutation checks: a guidance list that skipped the policy filter would list
+    guidance canaries to people outside their audience; publishing that took every
+    member of the network as the audience, without asking the policy, would email them
+    (notification lists still ask the policy when read, so they do not show them)."""
+    from lenhub.access.policy import ANONYMOUS
+    from lenhub.dissemination.models import Guidance
+    from lenhub.dissemination.selectors import Reader
+    from lenhub.networks.selectors import network_members
+
+    def every_member(*, guidance: Guidance, country: str | None = None) -> list[Reader]:
+        members = network_members(network=guidance.network)
+        return [Reader(user=m.user, viewer=ANONYMOUS, country="") for m in members]
+
+    world = build_world()
+    mail.outbox = []
+    with monkeypatch.context() as patch:
+        patch.setattr("lenhub.dissemination.services.guidance_audience", every_member)
+        planted = plant_knowledge(world, kinds=("guidance",))
+    outbox = list(mail.outbox)
+    monkeypatch.setattr(
+        "lenhub.dissemination.selectors.guidance_visible",
+        lambda viewer, filters=None: Guidance.objects.select_related("network"),
+    )
+    fetch = _fetcher(live_server.url, world)
+
+    cases = run_knowledge_matrix(fetch, planted, surfaces=["list_page"], personas=MUTATION_PERSONAS)
+    leaks = {(c.persona, c.item) for c in cases if c.seen and not c.allowed}
+    assert ("anonymous", "participants_red") in leaks
+    assert ("lea_pl", "aquapol_amber") in leaks
+
+    cases = run_monitoring_matrix(
+        fetch, world, planted, outbox, surfaces=["notifications_api", "email"],
+        personas=MUTATION_PERSONAS,
+    )  # fmt: skip
+    wrong = {(c.persona, c.surface, c.item) for c in cases if not c.ok and not c.allowed}
+    assert ("lea_pl", "email", "aquapol_amber") in wrong  # an email it should never get
+    assert ("lea_pl", "email", "participants_red") in wrong
+    assert all(c.ok for c in cases if c.surface == "notifications_api")
