@@ -83,6 +83,7 @@ def index_items(kind: Kind, items: Iterable[Any]) -> int:
     return len(written)
 
 
+@transaction.atomic  # the index's change token commits with the deletion
 def unindex(kind: str, object_ids: Iterable[int]) -> None:
     documents = SearchDocument.objects.filter(kind=kind, object_id__in=list(object_ids))
     ids = list(documents.values_list("pk", flat=True))
