@@ -326,16 +326,20 @@ def _count_facets(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, int]
     """Facet counts over ``rows`` (id, rank, then ``FACET_COLUMNS``), which the database
     has already limited to what the reader may see. Counted a column at a time (15,000
     rows: 8 ms, against 70 ms row by row)."""
-    counted: dict[str, list[tuple[str, int]]] = {}
+    counted: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    if not rows:
+        return counted
+    columns = list(zip(*rows, strict=True))  # a column at a time, without a call per row
     for index, name in enumerate(SINGLE_FACETS, start=2):
-        values = Counter(row[index] for row in rows)
+        values = Counter(columns[index])
         counted[name] = _top({str(v): n for v, n in values.items() if v not in (None, "")})
     for index, name in enumerate(MULTI_FACETS, start=2 + len(SINGLE_FACETS)):
-        joined = Counter(row[index] for row in rows if row[index])
+        joined = Counter(columns[index])
         parts: Counter[str] = Counter()
         for value, n in joined.items():  # many rows share the same few combinations
-            for part in value.split(MULTI_SEPARATOR):
-                parts[part] += n
+            if value:
+                for part in value.split(MULTI_SEPARATOR):
+                    parts[part] += n
         counted[name] = _top(parts)
     return counted
 
