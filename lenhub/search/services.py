@@ -190,13 +190,11 @@ def _search(
     def matching(strict: bool) -> list[tuple[Any, ...]]:
         """One pass over the matching documents the reader may see: what ranking,
         totals and facets need, nothing else."""
-        hits_sql, hits_params = search_engine.hits(query, strict=strict)
+        sql, match_params = search_engine.matching(
+            query, strict=strict, columns=FACET_COLUMNS, where=where
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH h AS MATERIALIZED ({hits_sql}) SELECT d.id, h.rank, {FACET_COLUMNS} "
-                f"FROM h JOIN search_searchdocument d ON d.id = h.id WHERE {where}",
-                [*hits_params, *params],
-            )
+            cursor.execute(sql, [*match_params, *params])
             return cursor.fetchall()
 
     rows = matching(strict=require_all and query.can_relax)
