@@ -16,6 +16,7 @@ import heapq
 import html
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,20 +147,26 @@ def search(
     token = index_token()
     key = (engine().name, token, holding, text, repr(sorted((filters or {}).items())), limit,
            offset, facets, snippets, exclude, expand, require_all, feedback)  # fmt: skip
-    if token is not None and key in engines._RESULTS:
-        engines._RESULTS.move_to_end(key)
-        remembered: SearchResult = copy.deepcopy(engines._RESULTS[key])
-        return remembered
+    if token is not None:
+        with _REMEMBERING:
+            remembered: SearchResult | None = engines._RESULTS.get(key)
+            if remembered is not None:
+                engines._RESULTS.move_to_end(key)
+        if remembered is not None:
+            return copy.deepcopy(remembered)
     result = _search(holding, text, filters, limit, offset, facets, snippets, exclude, expand,
                      require_all, feedback)  # fmt: skip
     if token is not None:
-        engines._RESULTS[key] = copy.deepcopy(result)
-        while len(engines._RESULTS) > REMEMBER:
-            engines._RESULTS.popitem(last=False)
+        kept = copy.deepcopy(result)
+        with _REMEMBERING:
+            engines._RESULTS[key] = kept
+            while len(engines._RESULTS) > REMEMBER:
+                engines._RESULTS.popitem(last=False)
     return result
 
 
 REMEMBER = 500  # searches remembered per process (a few kilobytes each)
+_REMEMBERING = threading.Lock()
 
 
 def _search(
