@@ -1,6 +1,8 @@
 """Run inside ``lenhub shell`` by ``bench/latency.py``: generate records, time the API.
 
-Reads ``[generated, requests, queries]`` as JSON on stdin; prints one JSON line.
+Reads ``[generated, requests, queries, state]`` as JSON on stdin; prints one JSON line.
+``state``, when given, is a file naming the reader of a database built before (then
+nothing is built again), or where to name it after building.
 """
 
 import json
@@ -9,6 +11,7 @@ import re
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.test import Client
@@ -20,104 +23,114 @@ from lenhub.search.engines import engine
 from lenhub.search.indexing import audience_set
 from lenhub.search.models import SearchDocument, SearchFacetValue
 
-size, requests, queries = json.load(sys.stdin)
+size, requests, queries, state_file = json.load(sys.stdin)
+state = Path(state_file) if state_file else None
 rng = random.Random(20261128)
-world = build_world()
-real = list(Project.objects.filter(source="cordis").order_by("pk"))
-sentences = [re.split(r"(?<=[.!?])\s+", p.summary) for p in real]
-by_project: dict[int, set[str]] = {}
-for project_id, code in Participation.objects.filter(project__source="cordis").values_list(
-    "project_id", "organisation__country_code"
-):
-    by_project.setdefault(project_id, set()).add(code)
-countries = [sorted(by_project.get(p.pk, set())) for p in real]
-audiences = [(["public"], "CLEAR")] * 14 + [(["members"], "GREEN")] * 3
-audiences += [
-    ([f"network:{world.enlets.pk}"], "AMBER"),
-    ([f"network:{world.aquapol.pk}"], "AMBER"),
-    ([f"group:{world.core_group.pk}"], "AMBER"),
-]
-sets = {tuple(a): audience_set(a) for a, _ in audiences}
-keys = {k: AudienceKey.objects.get_or_create(key=k)[0] for a, _ in audiences for k in a}
-Through = Project.audience_keys.through
+reused = state is not None and state.exists()
+if reused:
+    saved = json.loads(state.read_text())
+else:
+    saved = None
+    world = build_world()
+built = 0.0
+if saved is None:
+    real = list(Project.objects.filter(source="cordis").order_by("pk"))
+    sentences = [re.split(r"(?<=[.!?])\s+", p.summary) for p in real]
+    by_project: dict[int, set[str]] = {}
+    for project_id, code in Participation.objects.filter(project__source="cordis").values_list(
+        "project_id", "organisation__country_code"
+    ):
+        by_project.setdefault(project_id, set()).add(code)
+    countries = [sorted(by_project.get(p.pk, set())) for p in real]
+    audiences = [(["public"], "CLEAR")] * 14 + [(["members"], "GREEN")] * 3
+    audiences += [
+        ([f"network:{world.enlets.pk}"], "AMBER"),
+        ([f"network:{world.aquapol.pk}"], "AMBER"),
+        ([f"group:{world.core_group.pk}"], "AMBER"),
+    ]
+    sets = {tuple(a): audience_set(a) for a, _ in audiences}
+    keys = {k: AudienceKey.objects.get_or_create(key=k)[0] for a, _ in audiences for k in a}
+    Through = Project.audience_keys.through
 
+    def body() -> str:
+        return " ".join(rng.choice(sentences[rng.randrange(len(real))]) for _ in range(4))
 
-def body() -> str:
-    return " ".join(rng.choice(sentences[rng.randrange(len(real))]) for _ in range(4))
-
-
-start = time.perf_counter()
-made = 0
-while made < size:
-    n = min(5000, size - made)
-    picks = [rng.randrange(len(real)) for _ in range(n)]
-    chosen = [rng.choice(audiences) for _ in range(n)]
-    with transaction.atomic():
-        projects = Project.objects.bulk_create(
-            [
-                Project(
-                    source="bench",
-                    source_id=f"b{made + i}",
-                    acronym=f"{real[k].acronym}-{made + i}",
-                    title=real[k].title,
-                    framework=real[k].framework,
-                    programme=real[k].programme,
-                    topics=real[k].topics,
-                    start_date=real[k].start_date,
-                    end_date=real[k].end_date,
-                    status=real[k].status,
-                    tlp=chosen[i][1],
-                    summary=body(),
-                )
-                for i, k in enumerate(picks)
-            ]
-        )
-        Through.objects.bulk_create(
-            [
-                Through(project_id=p.pk, audiencekey_id=keys[key].pk)
-                for p, (audience, _) in zip(projects, chosen, strict=True)
-                for key in audience
-            ]
-        )
-        documents = SearchDocument.objects.bulk_create(
-            [
-                SearchDocument(
-                    kind="project",
-                    object_id=p.pk,
-                    title=f"{p.acronym}: {p.title}",
-                    keywords=f"{p.acronym} {p.topics}",
-                    body=p.summary,
-                    url=f"/knowledge/projects/{p.pk}/",
-                    source_id=p.source_id,
-                    audience=sets[tuple(audience)],
-                    tlp=tlp,
-                    programme=p.framework,
-                    status=p.status,
-                    year=p.start_date.year if p.start_date else None,
-                    sort_date=p.start_date,
-                    countries="|".join(countries[k]),
-                )
-                for p, (audience, tlp), k in zip(projects, chosen, picks, strict=True)
-            ]
-        )
-        SearchFacetValue.objects.bulk_create(
-            [
-                SearchFacetValue(document=d, facet="country", value=c)
-                for d, k in zip(documents, picks, strict=True)
-                for c in countries[k]
-            ]
-        )
-        engine().write([d.pk for d in documents])
-    made += n
-built = time.perf_counter() - start
-with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
-    if connection.vendor == "sqlite":
-        cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
-officer = world.people["group_leader"]  # vetted police, member of ENLETS and its core group
-join(officer, world.aquapol)
+    start = time.perf_counter()
+    made = 0
+    while made < size:
+        n = min(5000, size - made)
+        picks = [rng.randrange(len(real)) for _ in range(n)]
+        chosen = [rng.choice(audiences) for _ in range(n)]
+        with transaction.atomic():
+            projects = Project.objects.bulk_create(
+                [
+                    Project(
+                        source="bench",
+                        source_id=f"b{made + i}",
+                        acronym=f"{real[k].acronym}-{made + i}",
+                        title=real[k].title,
+                        framework=real[k].framework,
+                        programme=real[k].programme,
+                        topics=real[k].topics,
+                        start_date=real[k].start_date,
+                        end_date=real[k].end_date,
+                        status=real[k].status,
+                        tlp=chosen[i][1],
+                        summary=body(),
+                    )
+                    for i, k in enumerate(picks)
+                ]
+            )
+            Through.objects.bulk_create(
+                [
+                    Through(project_id=p.pk, audiencekey_id=keys[key].pk)
+                    for p, (audience, _) in zip(projects, chosen, strict=True)
+                    for key in audience
+                ]
+            )
+            documents = SearchDocument.objects.bulk_create(
+                [
+                    SearchDocument(
+                        kind="project",
+                        object_id=p.pk,
+                        title=f"{p.acronym}: {p.title}",
+                        keywords=f"{p.acronym} {p.topics}",
+                        body=p.summary,
+                        url=f"/knowledge/projects/{p.pk}/",
+                        source_id=p.source_id,
+                        audience=sets[tuple(audience)],
+                        tlp=tlp,
+                        programme=p.framework,
+                        status=p.status,
+                        year=p.start_date.year if p.start_date else None,
+                        sort_date=p.start_date,
+                        countries="|".join(countries[k]),
+                    )
+                    for p, (audience, tlp), k in zip(projects, chosen, picks, strict=True)
+                ]
+            )
+            SearchFacetValue.objects.bulk_create(
+                [
+                    SearchFacetValue(document=d, facet="country", value=c)
+                    for d, k in zip(documents, picks, strict=True)
+                    for c in countries[k]
+                ]
+            )
+            engine().write([d.pk for d in documents])
+        made += n
+    built = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+if saved is None:
+    officer = world.people["group_leader"]  # vetted police, member of ENLETS and its core group
+    join(officer, world.aquapol)
+    saved = {"email": officer.email, "secret": world.secrets["group_leader"], "built_s": built}
+    if state is not None:
+        state.write_text(json.dumps(saved))
 client = Client()
-client_sign_in(client, officer.email, world.secrets["group_leader"])
+client_sign_in(client, saved["email"], saved["secret"])
 timings, totals, first = [], [], []
 asked: set[str] = set()
 for i in range(requests + 10):
@@ -137,7 +150,8 @@ print(
         {
             "engine": engine().name,
             "records": SearchDocument.objects.count(),
-            "built_s": round(built, 1),
+            "built_s": round(saved["built_s"], 1),
+            "reused": reused,
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 1),
             "mean_total": round(statistics.mean(totals)),

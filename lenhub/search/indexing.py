@@ -83,11 +83,14 @@ def index_items(kind: Kind, items: Iterable[Any]) -> int:
     return len(written)
 
 
+@transaction.atomic  # the index's change token commits with the deletion
 def unindex(kind: str, object_ids: Iterable[int]) -> None:
     documents = SearchDocument.objects.filter(kind=kind, object_id__in=list(object_ids))
     ids = list(documents.values_list("pk", flat=True))
-    engine().delete(ids)
+    # the rows first, then the change token, as ``index_items`` locks them (two
+    # transactions taking them in opposite orders could wait for each other)
     documents.delete()
+    engine().delete(ids)
 
 
 def reindex(kinds: Iterable[str] | None = None, *, batch: int = 500) -> dict[str, int]:

@@ -87,3 +87,15 @@ class SearchParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}:{self.user_id}"
+
+
+class SearchIndexState(models.Model):
+    """One row: a token that changes (to a new random value) in the same transaction as
+    every write to the index, so a search can tell whether what it remembers from an
+    earlier search still describes the index (``lenhub.search.services``). Random
+    rather than counted: a rolled-back write's token never comes back."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

@@ -185,9 +185,23 @@ PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+class _Combining(dict[int, int | None]):
+    """For ``str.translate``: drops combining characters, keeps the others (each
+    character is looked up once)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_DROP_COMBINING = _Combining()
+
+
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    if text.isascii():  # nothing to decompose
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_DROP_COMBINING).lower()
 
 
 @dataclass(frozen=True)

@@ -258,3 +258,55 @@ def test_postgresql_takes_how_rare_a_word_is_from_the_planner_statistics(
     assert counted["zorblatquenth"][1] <= 1  # not among the common: rarer than all
     found = search(ANONYMOUS, "harbour patrol", limit=5)
     assert found.total == 30 and all("harbour" in hit.title for hit in found.hits)
+
+
+def test_a_remembered_search_is_reused_only_under_the_same_index_and_holding(
+    world: World,
+) -> None:
+    """Searches are remembered per process under the index's change token and the
+    audience sets the reader holds; a write anywhere (here: another process, simulated
+    by changing the rows and the token behind this process's back) makes a new search."""
+    from lenhub.search import engines
+    from lenhub.search.models import AudienceSet
+    from lenhub.search.services import _holding
+
+    project, canary = _restricted_project(world, [f"network:{world.enlets.pk}"], "AMBER")
+    member = viewer_for_user(world.people["lea_pl"], mfa_verified=True)
+    colleague = viewer_for_user(world.people["lea_de"], mfa_verified=True)  # also ENLETS
+    outsider = viewer_for_user(world.people["lea_fr_aquapol"], mfa_verified=True)
+    token = engines.index_token()
+    assert token is not None
+    first = search(member, canary)
+    assert first.total == 1 and len(engines._RESULTS) == 1
+    assert search(member, canary) == first  # remembered, equal
+    assert _holding(colleague) == _holding(member)
+    assert search(colleague, canary) == first and len(engines._RESULTS) == 1
+    assert _holding(outsider) != _holding(member)
+    assert search(outsider, canary).total == 0 and len(engines._RESULTS) == 2
+
+    # a write through the index replaces the token and forgets what was remembered
+    project.title = f"Renamed pilot {canary}"
+    project.save()
+    assert engines.index_token() != token and not engines._RESULTS
+    assert search(member, canary).hits[0].title.endswith(f"Renamed pilot {canary}")
+
+    # another process narrows the audience: its token reaches this process by the database
+    remembered = len(engines._RESULTS)
+    red = AudienceSet.objects.get_or_create(keys="participants", defaults={"named": True})[0]
+    SearchDocument.objects.filter(kind="project", object_id=project.pk).update(audience=red)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE search_searchindexstate SET token = 'elsewhere' WHERE id = 1")
+    assert len(engines._RESULTS) == remembered  # this process was not told
+    assert search(member, canary).total == 0
+    assert search(outsider, canary).total == 0
+
+
+def test_without_an_index_token_nothing_is_remembered(world: World) -> None:
+    from lenhub.search import engines
+    from lenhub.search.models import SearchIndexState
+
+    _project, canary = _restricted_project(world, ["public"], "CLEAR")
+    SearchIndexState.objects.all().delete()
+    assert engines.index_token() is None
+    assert search(ANONYMOUS, canary).total == 1
+    assert not engines._RESULTS
