@@ -57,8 +57,8 @@ class RoadmapEntryOut(Schema):
     need_id: int
     title: str
     capability_wanted: str
-    position: int
-    rank: int
+    position: int = Field(description="Its place in its section, among the needs shown.")
+    rank: int = Field(description="Its rank in the round, among the needs shown.")
     score: float
     low: float
     high: float
@@ -208,7 +208,7 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
                     title=e.title,
                     capability_wanted=e.capability_wanted,
                     position=e.position,
-                    rank=e.entry.rank,
+                    rank=e.rank,
                     score=e.entry.score,
                     low=e.entry.low,
                     high=e.entry.high,
