@@ -6,7 +6,7 @@ see, single items answer 404 for what they may not."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -128,7 +128,8 @@ class GapLinksOut(Schema):
 
 
 class GapLinkDecisionIn(Schema):
-    coverage: Coverage
+    # a decision: "suggested" is what a link is before one (not accepted here)
+    coverage: Literal["addressed", "partly", "not_addressed"]
     note: str = Field("", max_length=2000)
 
 
@@ -340,8 +341,6 @@ def need_link_decide(
 ) -> GapLinksOut:
     caller = principal(request, WRITE, account=True)
     need = gaps.need_get_for_links(viewer=caller.viewer, pk=need_id)
-    if body.coverage == Coverage.SUGGESTED:
-        raise ApiError("invalid_request", str(_("Choose addressed, partly or not addressed.")))
     try:
         gaps.need_link_decide(
             viewer=caller.viewer,
