@@ -5,7 +5,7 @@ reporter's alone), "similar needs" is the one search narrowed to needs."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -301,10 +301,23 @@ def need_submit(request: HttpRequest, need_id: int) -> NeedDetailOut:
     return _reload(caller.viewer, need)
 
 
-class CurateIn(Schema):
-    action: Literal["accept", "merge", "reject"]
-    reason: str = Field("", max_length=5000, description="Required to reject.")
-    target: int | None = Field(None, description="The need to merge into (to merge).")
+class CurateAcceptIn(Schema):
+    action: Literal["accept"]
+
+
+class CurateRejectIn(Schema):
+    action: Literal["reject"]
+    reason: str = Field(..., min_length=1, max_length=5000, pattern=r"\S")
+
+
+class CurateMergeIn(Schema):
+    action: Literal["merge"]
+    target: int = Field(description="The need to merge into.")
+
+
+# Each action with what it requires, in the schema: a request the schema accepts is
+# never refused for a missing reason or target.
+CurateIn = Annotated[CurateAcceptIn | CurateRejectIn | CurateMergeIn, Field(discriminator="action")]
 
 
 @router.post(
@@ -319,16 +332,12 @@ def need_curate(request: HttpRequest, need_id: int, body: CurateIn) -> NeedDetai
     caller = principal(request, WRITE, account=True)
     viewer, user = caller.viewer, _user(caller)
     need = selectors.need_get(viewer=viewer, pk=need_id)
-    if body.action == "accept":
+    if isinstance(body, CurateAcceptIn):
         _write(lambda: services.need_accept(need=need, viewer=viewer, actor=user))
-    elif body.action == "reject":
-        _write(
-            lambda: services.need_reject(need=need, viewer=viewer, actor=user, reason=body.reason)
-        )
+    elif isinstance(body, CurateRejectIn):
+        reason = body.reason
+        _write(lambda: services.need_reject(need=need, viewer=viewer, actor=user, reason=reason))
     else:
-        if body.target is None:
-            raise ApiError("invalid_request", _("Name the need to merge into."),
-                           [{"field": "target", "message": ""}])  # fmt: skip
         target = selectors.need_get(viewer=viewer, pk=body.target)
         _write(lambda: services.need_merge(need=need, target=target, viewer=viewer, actor=user))
     return _reload(viewer, need)

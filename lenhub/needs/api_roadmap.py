@@ -6,7 +6,7 @@ see, single items answer 404 for what they may not."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -57,8 +57,8 @@ class RoadmapEntryOut(Schema):
     need_id: int
     title: str
     capability_wanted: str
-    position: int
-    rank: int
+    position: int = Field(description="Its place in its section, among the needs shown.")
+    rank: int = Field(description="Its rank in the round, among the needs shown.")
     score: float
     low: float
     high: float
@@ -128,7 +128,8 @@ class GapLinksOut(Schema):
 
 
 class GapLinkDecisionIn(Schema):
-    coverage: Coverage
+    # a decision: "suggested" is what a link is before one (not accepted here)
+    coverage: Literal["addressed", "partly", "not_addressed"]
     note: str = Field("", max_length=2000)
 
 
@@ -208,7 +209,7 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
                     title=e.title,
                     capability_wanted=e.capability_wanted,
                     position=e.position,
-                    rank=e.entry.rank,
+                    rank=e.rank,
                     score=e.entry.score,
                     low=e.entry.low,
                     high=e.entry.high,
@@ -340,8 +341,6 @@ def need_link_decide(
 ) -> GapLinksOut:
     caller = principal(request, WRITE, account=True)
     need = gaps.need_get_for_links(viewer=caller.viewer, pk=need_id)
-    if body.coverage == Coverage.SUGGESTED:
-        raise ApiError("invalid_request", str(_("Choose addressed, partly or not addressed.")))
     try:
         gaps.need_link_decide(
             viewer=caller.viewer,

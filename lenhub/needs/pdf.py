@@ -140,7 +140,7 @@ class RoadmapPDF(FPDF):
                 "score": figure(entry.entry.score),
                 "low": figure(entry.entry.low),
                 "high": figure(entry.entry.high),
-                "rank": entry.entry.rank,
+                "rank": entry.rank,
             },
             size=9,
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -450,14 +450,13 @@ class EntryView:
     url: str
     tlp: str
     evidence: list[EvidenceView]
+    # place in its section and rank, among the entries this reader is shown
+    position: int = 0
+    rank: int = 0
 
     @property
     def section(self) -> str:
         return self.entry.section
-
-    @property
-    def position(self) -> int:
-        return self.entry.position
 
     @property
     def countries(self) -> list[str]:
@@ -580,6 +579,18 @@ def roadmap_view(viewer: Viewer, version: RoadmapVersion, *, manage: bool = Fals
                 evidence=evidence,
             )
         )
+    # Places and ranks count only the entries shown: the stored places and the round's
+    # ranks count withheld needs too, and a gap in the numbering would tell that one was
+    # withheld (DESIGN §2: counts only use items the reader may see).
+    shown = sorted(
+        (e for s in sections.values() for e in s.entries), key=lambda e: (e.entry.rank, e.entry.pk)
+    )
+    ranks = {e.entry.pk: n for n, e in enumerate(shown, start=1)}
+    for section_view in sections.values():
+        section_view.entries = [
+            replace(e, position=n, rank=ranks[e.entry.pk])
+            for n, e in enumerate(section_view.entries, start=1)
+        ]
     return RoadmapView(
         version=version,
         tlp=reach.tlp,

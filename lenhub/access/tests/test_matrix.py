@@ -44,6 +44,7 @@ from lenhub.access.tests.matrix_monitoring import (
 from lenhub.access.tests.matrix_monitoring import (
     cases_per_persona as monitoring_cases_per_persona,
 )
+from lenhub.access.tests.matrix_needs import pdf_text
 from lenhub.accounts.models import AccessToken, User
 from lenhub.accounts.tokens import token_create, token_may_be_held
 from lenhub.audit.models import AuditEntry
@@ -97,6 +98,8 @@ def _fetcher(base_url: str, world: World) -> Any:
             )
         else:
             response = sessions[persona].get(base_url + path, allow_redirects=False, timeout=10)
+        if response.headers.get("Content-Type", "").startswith("application/pdf"):
+            return response.status_code, pdf_text(response.content)  # judged by its text
         return response.status_code, response.text
 
     return fetch

@@ -85,6 +85,34 @@ def _plant_follows(world: Any) -> None:
         result_published_record(result_id=result.pk)
 
 
+def _plant_needs(world: Any) -> None:
+    """Needs at every audience and label, gap links, a closed round, two published
+    roadmap versions (the access matrix's planting), and an open round to vote in."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lenhub.access.policy import viewer_for_user
+    from lenhub.access.tests.matrix_needs import plant_needs
+    from lenhub.needs.models import Method
+    from lenhub.needs.services_rounds import RoundSpec, round_create, round_open
+
+    planted = plant_needs(world)
+    chair = planted.people["chair"]
+    viewer = viewer_for_user(chair, mfa_verified=True)
+    now = timezone.now()
+    open_round = round_create(
+        viewer=viewer, actor=chair, network=world.enlets,
+        spec=RoundSpec(
+            title="Open round", method=Method.PAIRWISE, opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(days=7),
+            need_ids=[planted.needs[n].pk for n in ("public_clear", "enlets_green")],
+            audience=[f"network:{world.enlets.pk}"], tlp="GREEN",
+        ),
+    )  # fmt: skip
+    round_open(viewer=viewer, actor=chair, round=open_round)
+
+
 def _aim(case: Any, pick: int) -> None:
     """Valid requests now and then name things that exist, so that operations on one
     network or application get past "not found" (random acronyms and ids never do)."""
@@ -94,12 +122,17 @@ def _aim(case: Any, pick: int) -> None:
     if case.operation.path.endswith("/withdraw"):
         ids.reverse()  # callers withdraw their own applications: the newest
     from lenhub.monitoring.models import Follow, Notification
+    from lenhub.needs.models import Need, NeedLink, RoadmapVersion, Round
 
     real: dict[str, list[Any]] = {
         "acronym": ["ENLETS", "AQUAPOL", "ATLAS"],
         "application_id": ids,
         "follow_id": sorted(Follow.objects.values_list("pk", flat=True)),
         "notification_id": sorted(Notification.objects.values_list("pk", flat=True)),
+        "need_id": sorted(Need.objects.values_list("pk", flat=True)),
+        "round_id": sorted(Round.objects.values_list("pk", flat=True), reverse=True),
+        "version": sorted(RoadmapVersion.objects.values_list("version", flat=True)),
+        "link_id": sorted(NeedLink.objects.values_list("pk", flat=True)),
     }
     for name, values in real.items():
         if name in (case.path_parameters or {}) and pick < len(values):
@@ -112,6 +145,7 @@ def test_api_holds_its_schema_for_every_caller(live_server: Any) -> None:
     _plant_news(world)
     _plant_applications(world)
     _plant_follows(world)
+    _plant_needs(world)
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for name in CALLERS[1:]:
         secret = token_create(user=world.people[name], name="fuzz", scopes=sorted(SCOPES)).secret
