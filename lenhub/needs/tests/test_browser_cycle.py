@@ -222,6 +222,10 @@ def test_needs_to_published_roadmap_pdf(
     )
     drones = _pk(pl, r"/needs/(\d+)/")
     axe.check(pl, "need detail (reporter)")
+    pl.locator("main").get_by_role("link", name="Edit", exact=True).click()
+    expect(pl).to_have_url(_path(f"/needs/{drones}/edit/"))
+    expect(pl.locator("main").get_by_label(_label("Title"))).to_have_value(DRONES)
+    axe.check(pl, "need edit form")
     pl.goto("/needs/new/")
     _report(
         pl,
@@ -516,7 +520,7 @@ def test_needs_to_published_roadmap_pdf(
     assert [e for seen in watches for e in seen.script_errors] == []
     assert console_errors == []
     assert axe.checked == [
-        "need list", "need form", "need detail (reporter)", "curation queue",
+        "need list", "need form", "need detail (reporter)", "need edit form", "curation queue",
         "need detail (curator)", "gaps", "knowledge links of a need", "round list",
         "round form", "round detail (draft)", "ballot", "round results", "roadmap form",
         "roadmap (draft, secretariat)", "roadmap list", "roadmap", "roadmap diff",
