@@ -66,6 +66,8 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason=CHROMIUM_MISSING),
 ]
 
+CYCLE = "visited and checked with axe: lenhub/needs/tests/test_browser_cycle.py"
+
 # Named routes this test does not open, and why. Everything else must be visited.
 NOT_VISITED = {
     "healthz": "a JSON health probe, not a page",
@@ -99,6 +101,35 @@ NOT_VISITED = {
     "mfa_reauthenticate_webauthn": "needs a registered key: test_browser_webauthn",
     "mfa_edit_webauthn": "needs a registered key: test_browser_webauthn",
     "mfa_remove_webauthn": "needs a registered key: test_browser_webauthn",
+    # needs, rounds and roadmaps: the whole cycle runs in test_browser_cycle, with axe
+    "need_list": CYCLE,
+    "need_new": CYCLE,
+    "need_edit": CYCLE,
+    "need_detail": CYCLE,
+    "need_curate_queue": CYCLE,
+    "gap_list": CYCLE,
+    "need_links": CYCLE,
+    "round_list": CYCLE,
+    "round_new": CYCLE,
+    "round_detail": CYCLE,
+    "round_vote": CYCLE,
+    "round_results": CYCLE,
+    "roadmap_list": CYCLE,
+    "roadmap_latest": CYCLE,
+    "roadmap_version": CYCLE,
+    "roadmap_new": CYCLE,
+    "roadmap_diff": CYCLE,
+    "need_submit": "POST only (test_browser_cycle submits its form)",
+    "need_support": "POST only (its form is on the need's page)",
+    "need_comment": "POST only (its form is on the need's page)",
+    "need_curate": "POST only (test_browser_cycle submits its form)",
+    "need_links_suggest": "POST only (test_browser_cycle submits its form)",
+    "need_link_decide": "POST only (test_browser_cycle submits its form)",
+    "round_open": "POST only (test_browser_cycle submits its form)",
+    "round_close": "POST only (test_browser_cycle submits its form)",
+    "roadmap_publish": "POST only (test_browser_cycle submits its form)",
+    "need_similar": "an HTML fragment the need form fetches (test_browser_cycle)",
+    "roadmap_pdf": "a PDF download (test_browser_cycle reads it with pdftotext)",
 }
 
 
