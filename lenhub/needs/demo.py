@@ -65,6 +65,9 @@ LEADER_DE = "leader@bundespolizei.de.test"
 CORE_NL = "core@politie.nl.test"
 OFFICER_FR = "officer@gendarmerie.fr.test"
 RESEARCHER_BE = "researcher@ugent.be.test"
+OFFICER_DE = "officer@bundespolizei.de.test"
+ANALYST_NL = "analyst@politie.nl.test"
+BRIGADE_FR = "brigade@gendarmerie.fr.test"
 
 # audiences, resolved against the demo network and its core group
 NETWORK = "network"
@@ -349,6 +352,9 @@ BALLOTS: dict[str, dict[str, int]] = {
     CORE_NL: {"drones": 40, "insider": 20, "phones": 20, "anpr": 20},
     OFFICER_FR: {"maritime": 45, "firearms": 30, "drones": 25},
     RESEARCHER_BE: {"darknet": 50, "firearms": 30, "phones": 20},
+    OFFICER_DE: {"anpr": 40, "drones": 30, "firearms": 30},
+    ANALYST_NL: {"darknet": 40, "phones": 35, "audio": 25},
+    BRIGADE_FR: {"drones": 40, "phones": 30, "maritime": 30},
 }
 
 

@@ -143,6 +143,29 @@ PEOPLE = [
         "other stakeholder (academia)",
         ("ENLETS",),
     ),
+    # More ENLETS practitioners, so that the demo round has several voters per country
+    DemoPerson(
+        "officer@bundespolizei.de.test",
+        "Falk",
+        "Bundespolizei",
+        "LEA practitioner (ENLETS voter)",
+        ("ENLETS",),
+        pseudonym=True,
+    ),
+    DemoPerson(
+        "analyst@politie.nl.test",
+        "Marit (analyst)",
+        "Dutch National Police",
+        "LEA practitioner (ENLETS voter)",
+        ("ENLETS",),
+    ),
+    DemoPerson(
+        "brigade@gendarmerie.fr.test",
+        "Loïc",
+        "Gendarmerie nationale",
+        "LEA practitioner (ENLETS voter)",
+        ("ENLETS",),
+    ),
     DemoPerson(
         "newcomer@gendarmerie.fr.test",
         "Newcomer",
