@@ -32,6 +32,7 @@ browser:
 run: install
 	$(BIN)/lenhub migrate --no-input -v0
 	$(BIN)/lenhub demo
+	$(BIN)/lenhub rounds close-due
 	@echo "lenhub is starting on http://$(HOST):$(PORT)/"
 	$(BIN)/uvicorn lenhub.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 

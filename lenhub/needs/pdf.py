@@ -19,6 +19,7 @@ from fpdf.enums import XPos, YPos
 from lenhub.access.models import TLP
 from lenhub.needs.models import Coverage
 from lenhub.needs.roadmap import EntryView, RoadmapView, SectionView, figure
+from lenhub.needs.selectors import country_names
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "NotoSans"
@@ -144,7 +145,7 @@ class RoadmapPDF(FPDF):
             },
             size=9,
         )
-        countries = ", ".join(entry.countries) or _("none recorded")
+        countries = country_names(entry.countries) or _("none recorded")
         self.para(_("Supporting countries: %(countries)s") % {"countries": countries}, size=9)
         if entry.capability_wanted:
             self.para(_("Capability wanted"), size=9, bold=True)

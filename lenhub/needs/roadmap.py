@@ -26,7 +26,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -408,11 +407,8 @@ def roadmap_drafts(*, viewer: Viewer, user: Any, network: Network) -> list[Roadm
 
 
 def need_url(need: Need) -> str:
-    """The need's page (the needs pages may not be mounted: then its links page)."""
-    try:
-        return need.get_absolute_url()
-    except NoReverseMatch:
-        return reverse("need_links", args=[need.pk])
+    """The need's page (``/needs/<id>/``)."""
+    return need.get_absolute_url()
 
 
 @dataclass(frozen=True)

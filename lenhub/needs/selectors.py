@@ -173,3 +173,17 @@ def need_audience_options(*, viewer: Viewer, actor: Any, network: Any) -> list[A
                % {"network": name})
     )  # fmt: skip
     return options
+
+
+def country_name(code: str) -> str:
+    """A country's name in the reader's language, from its ISO code (the code itself
+    when unknown). No query: the names are lenhub's own list."""
+    from lenhub.accounts.countries import EU, PARTNERS
+
+    name = EU.get(code) or PARTNERS.get(code)
+    return _(name) if name else code
+
+
+def country_names(codes: Any) -> str:
+    """Country names, comma-separated, in alphabetical order of the names."""
+    return ", ".join(sorted(country_name(code) for code in codes if code))

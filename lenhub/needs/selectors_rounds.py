@@ -256,11 +256,29 @@ def results_visible(
 
 
 def need_url(need: Need) -> str:
-    """A need's page. The needs pages live beside the rounds; until they answer, a
-    result still renders (without a link)."""
-    from django.urls import NoReverseMatch
+    """A need's page (``/needs/<id>/``)."""
+    return need.get_absolute_url()
 
-    try:
-        return need.get_absolute_url()
-    except NoReverseMatch:
-        return ""
+
+@dataclass(frozen=True)
+class NeedRound:
+    """A round a need was in, as one reader sees it: the rank is among the round's needs
+    this reader may see (as on the results page), and only once the round has closed."""
+
+    round: Round
+    rank: int | None
+    ranked: int  # how many needs the reader sees ranked in the round
+
+
+def need_rounds(*, viewer: Viewer, need: Need) -> list[NeedRound]:
+    """The rounds this reader may see that ``need`` was in, newest first."""
+    rows = []
+    rounds = rounds_visible(viewer=viewer).filter(round_needs__need=need).distinct()
+    for round in rounds.order_by("-opens_at", "-pk"):
+        rank, ranked = None, 0
+        if round.status == RoundStatus.CLOSED:
+            results = results_visible(viewer=viewer, round=round)
+            ranked = len(results)
+            rank = next((row.rank for row in results if row.need.pk == need.pk), None)
+        rows.append(NeedRound(round=round, rank=rank, ranked=ranked))
+    return rows

@@ -11,6 +11,7 @@ people concerned who may still read the need (``lenhub.monitoring``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,8 @@ from lenhub.needs.models import Need, NeedComment, NeedEvent, NeedStatus, NeedSu
 if TYPE_CHECKING:
     from lenhub.accounts.models import Country, User
     from lenhub.networks.models import Network
+
+logger = logging.getLogger("lenhub.needs")
 
 FIELDS = ("kind", "title", "problem", "current_practice", "capability_wanted",
           "operational_context", "crime_area", "urgency")  # fmt: skip
@@ -317,7 +320,25 @@ def need_accept(*, need: Need, viewer: Viewer, actor: User) -> Need:
         raise NeedStateError(_("Only a need waiting for curation can be accepted."))
     need.decided_at = timezone.now()
     _transition(need, NeedStatus.ACCEPTED, actor=actor, action="need.accepted")
+    need_id = need.pk
+    transaction.on_commit(lambda: need_links_suggest_safely(need_id=need_id))
     return need
+
+
+def need_links_suggest_safely(*, need_id: int) -> None:
+    """Suggest knowledge items for a need just accepted (gap analysis). Runs after the
+    acceptance commits, in the process, like the other on-commit work (the search index,
+    domain events): ``make run`` has no task worker, and a suggestion is a quick search.
+    A failure is logged and never undoes or blocks the curation; a curator can ask for
+    suggestions again on the need's knowledge links page."""
+    from lenhub.needs.gaps import need_links_suggest
+
+    try:
+        need = Need.objects.filter(pk=need_id, status=NeedStatus.ACCEPTED).first()
+        if need is not None:
+            need_links_suggest(need=need)
+    except Exception:
+        logger.exception("suggesting knowledge links for need %s failed", need_id)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lenhub.access.policy import AudienceError, Viewer, member_network_ids, record_read
 from lenhub.access.policy import viewer_for_request as _viewer
-from lenhub.needs import selectors, services
+from lenhub.needs import gaps, selectors, selectors_rounds, services
 from lenhub.needs.forms import CommentForm, MergeForm, NeedFilter, NeedForm, RejectForm
 from lenhub.needs.models import Need, NeedStatus
 from lenhub.networks.models import Network
@@ -68,6 +68,12 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_curate": curate and need.status in services.OPEN_STATUSES,
         "comment_form": CommentForm(),
         "is_reporter": need.reporter_id is not None and need.reporter_id == viewer.user_id,
+    }
+    context |= {
+        "links": gaps.links_visible(viewer, need),
+        "is_gap": gaps.need_is_gap(viewer, need),
+        "links_curator": gaps.may_curate_links(viewer=viewer, user=user, need=need),
+        "rounds": selectors_rounds.need_rounds(viewer=viewer, need=need),
     }
     if context["may_curate"]:
         targets = selectors.merge_targets(viewer=viewer, need=need)

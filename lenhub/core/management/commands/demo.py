@@ -34,6 +34,7 @@ from lenhub.dissemination.models import News
 from lenhub.dissemination.services import news_publish
 from lenhub.knowledge.models import Project
 from lenhub.monitoring.demo import demo_monitoring
+from lenhub.needs.demo import needs_demo_load
 from lenhub.networks.landscape import landscape_load
 from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, NetworkMembership
 from lenhub.settings import _local_secret
@@ -77,7 +78,8 @@ PEOPLE = [
         "Polish Platform for Homeland Security",
         "secretariat (ENLETS), not LEA",
         ("ENLETS",),
-        (("ENLETS", "Secretariat and Communication lead"),),
+        # the secretariat sits in the core group, and so curates the group's needs
+        (("ENLETS", "Secretariat and Communication lead"), ("ENLETS", "Core Group")),
     ),
     DemoPerson(
         "nc@policja.pl.test",
@@ -141,6 +143,29 @@ PEOPLE = [
         "other stakeholder (academia)",
         ("ENLETS",),
     ),
+    # More ENLETS practitioners, so that the demo round has several voters per country
+    DemoPerson(
+        "officer@bundespolizei.de.test",
+        "Falk",
+        "Bundespolizei",
+        "LEA practitioner (ENLETS voter)",
+        ("ENLETS",),
+        pseudonym=True,
+    ),
+    DemoPerson(
+        "analyst@politie.nl.test",
+        "Marit (analyst)",
+        "Dutch National Police",
+        "LEA practitioner (ENLETS voter)",
+        ("ENLETS",),
+    ),
+    DemoPerson(
+        "brigade@gendarmerie.fr.test",
+        "Loïc",
+        "Gendarmerie nationale",
+        "LEA practitioner (ENLETS voter)",
+        ("ENLETS",),
+    ),
     DemoPerson(
         "newcomer@gendarmerie.fr.test",
         "Newcomer",
@@ -163,6 +188,9 @@ class Command(BaseCommand):
         password = _local_secret("demo_password", nbytes=12)
         with transaction.atomic():
             people = self._load(password)
+        # After the commit above: the search index (filled on commit) then holds the demo
+        # knowledge items that the needs' knowledge links are suggested from.
+        needs_demo_load(people=people)
         if not options["quiet"]:
             self._print(people, password)
 
@@ -393,6 +421,12 @@ class Command(BaseCommand):
             "",
             '  A TOTP code from a secret:  .venv/bin/python -c "import pyotp; '
             "print(pyotp.TOTP('SECRET').now())\"",
+            "",
+            "  Needs, rounds and the roadmap of ENLETS (sign in as a member):",
+            "    /needs/  reported needs; /needs/gaps/?network=ENLETS  needs nothing answers",
+            "    /rounds/  a closed round with its results, and an open one to vote in",
+            "    /roadmaps/ENLETS/  the published roadmap, its PDF and what changed since v1;",
+            "    signed in as secretariat@pphs.pl.test it also lists what it withholds",
             "",
         ]
         self.stdout.write("\n".join(lines))
