@@ -45,7 +45,6 @@ from lenhub.access.policy import (
     item_audience,
     normalize_audience,
     tlp_label,
-    viewer_for_user,
 )
 from lenhub.access.services import restricted_set_audience
 from lenhub.audit.services import audit_log
@@ -323,28 +322,16 @@ def roadmap_publish(*, viewer: Viewer, actor: User, version: RoadmapVersion) -> 
 def roadmap_notify(*, version: RoadmapVersion) -> int:
     """Tell the members of the roadmap's network who may read it now (one update, once
     each); emails follow the label (monitoring's rules)."""
-    from lenhub.monitoring.models import Notification, Update, UpdateKind
-    from lenhub.monitoring.services import _email, preferences_get
+    from lenhub.monitoring.models import Update, UpdateKind
+    from lenhub.monitoring.services import update_notify_people
     from lenhub.networks.selectors import network_members
 
     update, _created = Update.objects.get_or_create(
         key=f"roadmap_published:{version.pk}",
         defaults={"kind": UpdateKind.ROADMAP_PUBLISHED, "roadmap": version},
     )
-    notified = 0
-    for membership in network_members(network=version.network):
-        user = membership.user
-        if not user.is_active:
-            continue
-        if not can_view(viewer_for_user(user, mfa_verified=True), version):
-            continue
-        notification, created = Notification.objects.get_or_create(user=user, update=update)
-        if not created:
-            continue
-        notified += 1
-        if preferences_get(user=user).email_updates and user.email:
-            _email(user, notification)
-    return notified
+    members = network_members(network=version.network)
+    return update_notify_people(update, users=[m.user for m in members if m.user.is_active])
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -163,22 +163,10 @@ def round_create(*, viewer: Viewer, actor: User, network: Network, spec: RoundSp
 
 def _notify(update: Update, people: list[tuple[User, Viewer]]) -> int:
     """A notification (and an email by the label's rules) to each person who may see the
-    update now; once each."""
-    from lenhub.monitoring.models import Notification
-    from lenhub.monitoring.selectors import updates_visible
-    from lenhub.monitoring.services import _email, preferences_get
+    update now; once each: monitoring's ``update_notify_people``."""
+    from lenhub.monitoring.services import update_notify_people
 
-    notified = 0
-    for user, viewer in people:
-        if not updates_visible(viewer=viewer).filter(pk=update.pk).exists():
-            continue
-        notification, created = Notification.objects.get_or_create(user=user, update=update)
-        if not created:
-            continue
-        notified += 1
-        if preferences_get(user=user).email_updates and user.email:
-            _email(user, notification)
-    return notified
+    return update_notify_people(update, users=[user for user, _viewer in people])
 
 
 def _record_update(round: Round, kind: str) -> tuple[Update, bool]:
