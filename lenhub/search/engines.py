@@ -126,6 +126,17 @@ class Engine:
                     _DF_CACHE[(self.name, term)] = (normal, found, expires)
         return {t: _DF_CACHE[(self.name, t)][:2] for t in ["", *terms]}
 
+    def prune(self) -> int:
+        """Drop what the full-text index holds for documents that are gone, and every
+        cached figure: ``flush`` (which ends each transactional test) empties the
+        documents table but not a full-text table it does not know of. Returns how many
+        entries went."""
+        _DF_CACHE.clear()
+        _RESULTS.clear()
+        _SAMPLE.clear()
+        _STATISTICS.clear()
+        return 0
+
     def write(self, ids: Sequence[int]) -> None:
         """Bring the full-text index in line with ``search_searchdocument`` for ``ids``
         (in the caller's transaction, which also changed those rows; ``index_changed``)."""
@@ -237,6 +248,17 @@ class SqliteEngine(Engine):
                 [" OR ".join(map(fts5_term, words))],
             )
             return {row[0]: float(row[1]) for row in cursor.fetchall()}
+
+    def prune(self) -> int:
+        super().prune()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'search_fts'")
+            if cursor.fetchone() is None:
+                return 0
+            cursor.execute(
+                "DELETE FROM search_fts WHERE rowid NOT IN (SELECT id FROM search_searchdocument)"
+            )
+            return max(cursor.rowcount, 0)
 
     def write(self, ids: Sequence[int]) -> None:
         if not ids:

@@ -203,6 +203,27 @@ def test_reindex_rebuilds_the_index(world: World) -> None:
     assert search(ANONYMOUS, canary).total == 1
 
 
+def test_flush_leaves_nothing_of_the_old_documents_in_the_index(world: World) -> None:
+    """``flush`` empties the tables Django knows of, not SQLite's full-text table: what it
+    held for the old documents would otherwise weigh every later ranking (and the
+    transactional tests before the real sample's made it miss answers)."""
+    _restricted_project(world, ["public"], "CLEAR")
+    _project, canary = _restricted_project(world, ["public"], "CLEAR")
+    assert search(ANONYMOUS, canary).total == 1
+
+    def entries() -> int:
+        if connection.vendor != "sqlite":
+            return SearchDocument.objects.count()  # the vector lives on the row
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM search_fts")
+            return int(cursor.fetchone()[0])
+
+    assert entries() == 2
+    call_command("flush", interactive=False, verbosity=0)
+    assert entries() == 0
+    assert search(ANONYMOUS, canary).total == 0
+
+
 def test_a_query_of_only_stop_words_lists_everything_visible(world: World) -> None:
     _restricted_project(world, ["public"], "CLEAR")
     _restricted_project(world, ["members"], "GREEN")
