@@ -81,6 +81,7 @@ from lenhub.knowledge.services import knowledge_item_create
 from lenhub.needs import gaps
 from lenhub.needs.models import Coverage, Method, Need, NeedLink, RoadmapVersion, Round
 from lenhub.needs.roadmap import roadmap_create, roadmap_publish
+from lenhub.needs.selectors import country_name
 from lenhub.needs.services import need_accept, need_create, need_submit, need_support_set
 from lenhub.needs.services_rounds import (
     BallotContent,
@@ -247,8 +248,9 @@ class Canary:
     readers: frozenset[str]  # who may see the item at all
 
     def seen(self, body: str) -> bool:
-        if self.family == "cc":  # a country code: as a word of its own
-            return re.search(rf"(?<![A-Za-z]){self.text}(?![A-Za-z])", body) is not None
+        if self.family == "cc":  # a country, by code or by name: as a word of its own
+            names = "|".join(re.escape(t) for t in (self.text, country_name(self.text)))
+            return re.search(rf"(?<![A-Za-z])(?:{names})(?![A-Za-z])", body) is not None
         return self.text in body
 
 
