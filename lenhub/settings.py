@@ -389,6 +389,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "lenhub.access": {"level": env("LENHUB_ACCESS_LOG_LEVEL", "INFO")},
+        # fpdf2 subsets the roadmap PDF's font: dozens of INFO lines per PDF otherwise
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -87,7 +87,18 @@ class RoadmapPDF(FPDF):
 
     def para(self, text: str, *, size: float = 10, bold: bool = False, height: float = 5) -> None:
         self.set_font(FAMILY, "B" if bold else "", size)
-        self.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # ragged right: justified headings and short lines stretch their words apart
+        self.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def fitted(self, text: str, width: float) -> str:
+        """``text`` cut at a word with an ellipsis where it is wider than ``width`` (mm,
+        in the current font)."""
+        if self.get_string_width(text) <= width:
+            return text
+        words = text.split()
+        while len(words) > 1 and self.get_string_width(" ".join(words) + " …") > width:
+            words.pop()
+        return " ".join(words) + " …"
 
     def heading(self, text: str, size: float = 14) -> None:
         if self.get_y() > self.h - 60:
@@ -111,7 +122,8 @@ class RoadmapPDF(FPDF):
             y = self.get_y()
             self.set_font(FAMILY, "", 8)
             self.set_xy(self.l_margin, y)
-            self.cell(label_w - 2, row, f"{entry.position}. {entry.title}"[:48])
+            label = self.fitted(f"{entry.position}. {entry.title}", label_w - 3)
+            self.cell(label_w - 2, row, label)
             x0 = self.l_margin + label_w
 
             def x(value: float, x0: float = x0) -> float:

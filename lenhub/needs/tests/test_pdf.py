@@ -163,3 +163,16 @@ def test_export_fails_clearly_without_a_published_roadmap(world: World, tmp_path
     with pytest.raises(CommandError, match="no published roadmap"):
         call_command("roadmap", "export", "--network", "AQUAPOL", "--out", str(tmp_path / "x"))
     assert not (tmp_path / "x").exists()
+
+
+def test_chart_labels_are_cut_at_a_word_with_an_ellipsis() -> None:
+    from lenhub.needs.pdf import FAMILY, RoadmapPDF
+
+    pdf = RoadmapPDF(tlp="GREEN", running_title="t", watermark="")
+    pdf.add_page()
+    pdf.set_font(FAMILY, "", 8)
+    short = "1. Drones over prisons"
+    assert pdf.fitted(short, 67) == short
+    cut = pdf.fitted("1. Spotting small boats at night along long coastlines and rivers", 67)
+    assert cut.endswith(" …") and pdf.get_string_width(cut) <= 67
+    assert "1. Spotting small boats at night along long coastlines".startswith(cut[:-2])
