@@ -19,6 +19,8 @@ from django.test import Client
 from lenhub.accounts.countries import load_countries
 from lenhub.accounts.models import Country, User
 from lenhub.conftest import totp_code
+from lenhub.dissemination.demo import GUIDANCE
+from lenhub.dissemination.models import Guidance, GuidanceReceipt, GuidanceRelay
 from lenhub.monitoring.models import Notification, Update
 from lenhub.needs.demo import CLOSED_ROUND, NEEDS, OPEN_ROUND
 from lenhub.needs.models import (
@@ -44,7 +46,8 @@ from lenhub.settings import _local_secret
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MODELS = (Need, NeedComment, NeedSupport, NeedEvent, NeedLink, Round, Ballot, RoundResult,
-          RoadmapVersion, RoadmapEntry, Update, Notification)  # fmt: skip
+          RoadmapVersion, RoadmapEntry, Update, Notification, Guidance, GuidanceRelay,
+          GuidanceReceipt)  # fmt: skip
 
 
 def _counts() -> dict[str, int]:
@@ -149,3 +152,31 @@ def test_a_member_reads_the_demo_roadmap_its_pdf_and_its_needs(db: Any) -> None:
     assert "Roadside phone triage kit (demo)" in html
     assert f'href="/rounds/{closed.pk}/"' in html and "ranked 1 of" in html
     assert 'aria-current="true"' in html and 'href="/roadmaps/"' in html
+
+
+def test_the_demo_guidance_is_relayed_read_and_acknowledged(db: Any) -> None:
+    _demo()
+    guideline = Guidance.objects.get(title=GUIDANCE[0].title)
+    assert guideline.tlp == "GREEN" and guideline.requires_acknowledgement
+    relay = GuidanceRelay.objects.get(guidance=guideline)
+    assert relay.country_code == "PL" and relay.recipients >= 1
+
+    secretariat = _signed_in("secretariat@pphs.pl.test")
+    html = secretariat.get(f"/guidance/{guideline.pk}/reach/").content.decode()
+    for country in ("Poland", "Germany", "Netherlands", "France"):
+        assert country in html
+    receipts = GuidanceReceipt.objects.filter(guidance=guideline)
+    assert receipts.count() == len(GUIDANCE[0].opened_by)
+    assert receipts.filter(acknowledged_at__isnull=False).count() == len(
+        GUIDANCE[0].acknowledged_by
+    )
+    # the National Contact sees Poland's reach only
+    nc = _signed_in("nc@policja.pl.test").get(f"/guidance/{guideline.pk}/reach/")
+    assert nc.status_code == 200
+    assert "Poland" in nc.content.decode() and "Germany" not in nc.content.decode()
+    # a member who has not acknowledged is asked to; the public recommendation is open
+    french = _signed_in("brigade@gendarmerie.fr.test")
+    assert "I have read and understood" in french.get(f"/guidance/{guideline.pk}/").content.decode()
+    public = Guidance.objects.get(title=GUIDANCE[1].title)
+    assert Client().get(f"/guidance/{public.pk}/").status_code == 200
+    assert Client().get(f"/guidance/{guideline.pk}/").status_code == 404

@@ -30,6 +30,7 @@ from lenhub.accounts.models import (
 )
 from lenhub.accounts.selectors import vetting_current
 from lenhub.accounts.services import role_grant, vetting_grant
+from lenhub.dissemination.demo import guidance_demo_load
 from lenhub.dissemination.models import News
 from lenhub.dissemination.services import news_publish
 from lenhub.knowledge.models import Project
@@ -191,6 +192,7 @@ class Command(BaseCommand):
         # After the commit above: the search index (filled on commit) then holds the demo
         # knowledge items that the needs' knowledge links are suggested from.
         needs_demo_load(people=people)
+        guidance_demo_load(people=people)
         if not options["quiet"]:
             self._print(people, password)
 
@@ -427,6 +429,8 @@ class Command(BaseCommand):
             "    /rounds/  a closed round with its results, and an open one to vote in",
             "    /roadmaps/ENLETS/  the published roadmap, its PDF and what changed since v1;",
             "    signed in as secretariat@pphs.pl.test it also lists what it withholds",
+            "    /guidance/  a guideline to acknowledge, relayed to Poland; its reach per",
+            "    country on /guidance/<id>/reach/ (secretariat, National Contacts)",
             "",
         ]
         self.stdout.write("\n".join(lines))
