@@ -67,6 +67,7 @@ pytestmark = [
 ]
 
 CYCLE = "visited and checked with axe: lenhub/needs/tests/test_browser_cycle.py"
+GUIDANCE = "the guidance story runs in test_browser_guidance, with axe"
 
 # Named routes this test does not open, and why. Everything else must be visited.
 NOT_VISITED = {
@@ -130,6 +131,14 @@ NOT_VISITED = {
     "roadmap_publish": "POST only (test_browser_cycle submits its form)",
     "need_similar": "an HTML fragment the need form fetches (test_browser_cycle)",
     "roadmap_pdf": "a PDF download (test_browser_cycle reads it with pdftotext)",
+    # guidance: published, relayed, acknowledged and its reach read in
+    # lenhub/dissemination/tests/test_browser_guidance.py, with axe
+    "guidance_list": GUIDANCE,
+    "guidance_new": GUIDANCE,
+    "guidance_detail": GUIDANCE,
+    "guidance_reach": GUIDANCE,
+    "guidance_acknowledge": "POST only (test_browser_guidance submits its form)",
+    "guidance_relay": "POST only (test_browser_guidance submits its form)",
 }
 
 
