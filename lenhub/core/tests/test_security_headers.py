@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,14 +21,29 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.core import mail
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 
+from lenhub.access.policy import viewer_for_user
 from lenhub.access.services import restricted_set_audience
 from lenhub.accounts.models import Role, RoleAssignment
 from lenhub.accounts.tokens import token_create
 from lenhub.conftest import PASSWORD, World, client_sign_in
 from lenhub.core.tests.security import cache_control_problems, header_problems, html_problems
-from lenhub.dissemination.services import news_publish
+from lenhub.dissemination.services import guidance_publish, news_publish
 from lenhub.knowledge.models import BestPractice, Concept, Project, Result, TechWatch
+from lenhub.needs.gaps import need_link_decide
+from lenhub.needs.models import Coverage, Method
+from lenhub.needs.roadmap import roadmap_create, roadmap_publish
+from lenhub.needs.services import need_create, need_submit
+from lenhub.needs.services_rounds import (
+    BallotContent,
+    RoundSpec,
+    ballot_cast,
+    round_close,
+    round_create,
+    round_open,
+)
+from lenhub.needs.tests.roadmap_world import link, make_need, make_result
 from lenhub.networks.models import OrganisationMembership
 from lenhub.networks.services import application_submit
 
@@ -232,6 +248,124 @@ PAGES = [
     Page("lea_pl", "/monitoring/notifications/{missing}/read/", 405),
     Page("lea_pl", "/monitoring/notifications/read/", 405),
     Page("lea_pl", "/monitoring/preferences/", 405),
+    # --- needs: reporting and curating ---
+    Page("anonymous", "/needs/", 200),
+    Page("anonymous", "/needs/new/", 302),
+    Page("anonymous", "/needs/similar/?text=drones", 302),
+    Page("anonymous", "/needs/curate/", 302),
+    Page("anonymous", "/needs/{public_need}/", 200),
+    Page("anonymous", "/needs/{need}/", 404),
+    Page("anonymous", "/needs/{draft_need}/", 404),
+    Page("anonymous", "/needs/{draft_need}/edit/", 302),
+    Page("anonymous", "/needs/{draft_need}/submit/", 302),
+    Page("anonymous", "/needs/{submitted_need}/support/", 302),
+    Page("anonymous", "/needs/{submitted_need}/comment/", 302),
+    Page("anonymous", "/needs/{submitted_need}/curate/", 302),
+    Page("lea_pl", "/needs/", 200),
+    Page("lea_pl", "/needs/?status=accepted&urgency=high", 200),
+    Page("lea_pl", "/needs/new/", 200),
+    Page("lea_pl", "/needs/similar/?text=drones&exclude={draft_need}", 200),
+    Page("lea_pl", "/needs/curate/", 200),
+    Page("lea_pl", "/needs/{need}/", 200),
+    Page("lea_pl", "/needs/{draft_need}/", 200),
+    Page("lea_pl", "/needs/{draft_need}/edit/", 200),
+    Page("lea_pl", "/needs/{draft_need}/submit/", 405),
+    Page("lea_pl", "/needs/{submitted_need}/", 200),
+    Page("lea_pl", "/needs/{submitted_need}/support/", 405),
+    Page("lea_pl", "/needs/{submitted_need}/comment/", 405),
+    Page("lea_pl", "/needs/{submitted_need}/curate/", 405),
+    Page("nc_pl", "/needs/curate/", 200),
+    Page("nc_pl", "/needs/{submitted_need}/", 200),
+    Page("nc_pl", "/needs/{submitted_need}/edit/", 403),
+    Page("nc_pl", "/needs/{submitted_need}/curate/", 405),
+    Page("nc_pl", "/needs/{draft_need}/", 404),
+    Page("nc_pl", "/needs/{draft_need}/edit/", 404),
+    # --- needs: gaps and knowledge links ---
+    Page("anonymous", "/needs/gaps/", 200),
+    Page("anonymous", "/needs/gaps/?network=ENLETS", 200),
+    Page("anonymous", "/needs/{public_need}/links/", 200),
+    Page("anonymous", "/needs/{need}/links/", 404),
+    Page("anonymous", "/needs/{need}/links/suggest/", 302),
+    Page("anonymous", "/needs/{need}/links/{need_link}/", 302),
+    Page("lea_pl", "/needs/gaps/?network=ENLETS", 200),
+    Page("lea_pl", "/needs/{need}/links/", 200),
+    Page("lea_pl", "/needs/{need}/links/suggest/", 405),
+    Page("lea_pl", "/needs/{need}/links/{need_link}/", 405),
+    Page("nc_pl", "/needs/{need}/links/", 200),
+    Page("nc_pl", "/needs/{need}/links/suggest/", 405),
+    Page("nc_pl", "/needs/{need}/links/{need_link}/", 405),
+    # --- prioritisation rounds ---
+    Page("anonymous", "/rounds/", 200),
+    Page("anonymous", "/rounds/new/?network=ENLETS", 302),
+    Page("anonymous", "/rounds/{open_round}/", 404),
+    Page("anonymous", "/rounds/{draft_round}/open/", 302),
+    Page("anonymous", "/rounds/{open_round}/vote/", 302),
+    Page("anonymous", "/rounds/{closed_round}/results/", 404),
+    Page("anonymous", "/rounds/{open_round}/close/", 302),
+    Page("lea_pl", "/rounds/", 200),
+    Page("lea_pl", "/rounds/new/?network=ENLETS", 404),
+    Page("lea_pl", "/rounds/{open_round}/", 200),
+    Page("lea_pl", "/rounds/{draft_round}/", 404),
+    Page("lea_pl", "/rounds/{open_round}/vote/", 200),
+    Page("lea_pl", "/rounds/{closed_round}/vote/", 200),
+    Page("lea_pl", "/rounds/{closed_round}/", 200),
+    Page("lea_pl", "/rounds/{closed_round}/results/", 200),
+    Page("lea_pl", "/rounds/{open_round}/results/", 302),
+    Page("lea_pl", "/rounds/{open_round}/close/", 405),
+    Page("secretariat", "/rounds/", 200),
+    Page("secretariat", "/rounds/new/", 404),
+    Page("secretariat", "/rounds/new/?network=ENLETS", 200),
+    Page("secretariat", "/rounds/{draft_round}/", 200),
+    Page("secretariat", "/rounds/{draft_round}/open/", 405),
+    Page("secretariat", "/rounds/{open_round}/", 200),
+    Page("secretariat", "/rounds/{open_round}/close/", 405),
+    Page("secretariat", "/rounds/{closed_round}/results/", 200),
+    # --- roadmaps: ENLETS v1 and v2 for its members, v3 public, v4 a draft ---
+    Page("anonymous", "/roadmaps/", 200),
+    Page("anonymous", "/roadmaps/ENLETS/", 200),
+    Page("anonymous", "/roadmaps/ENLETS/new/", 302),
+    Page("anonymous", "/roadmaps/ENLETS/v1/", 404),
+    Page("anonymous", "/roadmaps/ENLETS/v2/diff/", 404),
+    Page("anonymous", "/roadmaps/ENLETS/v1/roadmap.pdf", 404),
+    Page("anonymous", "/roadmaps/ENLETS/v3/", 200),
+    Page("anonymous", "/roadmaps/ENLETS/v3/diff/", 200),
+    Page("anonymous", "/roadmaps/ENLETS/v3/roadmap.pdf", 200),
+    Page("anonymous", "/roadmaps/ENLETS/v4/", 404),
+    Page("anonymous", "/roadmaps/ENLETS/v4/publish/", 302),
+    Page("lea_pl", "/roadmaps/", 200),
+    Page("lea_pl", "/roadmaps/ENLETS/", 200),
+    Page("lea_pl", "/roadmaps/ENLETS/new/", 404),
+    Page("lea_pl", "/roadmaps/ENLETS/v1/", 200),
+    Page("lea_pl", "/roadmaps/ENLETS/v2/diff/", 200),
+    Page("lea_pl", "/roadmaps/ENLETS/v1/roadmap.pdf", 200),
+    Page("lea_pl", "/roadmaps/ENLETS/v4/", 404),
+    Page("lea_pl", "/roadmaps/ENLETS/v4/roadmap.pdf", 404),
+    Page("lea_pl", "/roadmaps/ENLETS/v4/publish/", 405),
+    Page("secretariat", "/roadmaps/ENLETS/", 200),
+    Page("secretariat", "/roadmaps/ENLETS/new/", 200),
+    Page("secretariat", "/roadmaps/ENLETS/v4/", 200),
+    Page("secretariat", "/roadmaps/ENLETS/v4/diff/", 200),
+    Page("secretariat", "/roadmaps/ENLETS/v4/roadmap.pdf", 200),
+    Page("secretariat", "/roadmaps/ENLETS/v4/publish/", 405),
+    # --- top-down guidance ---
+    Page("anonymous", "/guidance/", 200),
+    Page("anonymous", "/guidance/new/", 302),
+    Page("anonymous", "/guidance/{guidance}/", 404),
+    Page("anonymous", "/guidance/{guidance}/acknowledge/", 302),
+    Page("anonymous", "/guidance/{guidance}/relay/", 302),
+    Page("anonymous", "/guidance/{guidance}/reach/", 404),
+    Page("lea_pl", "/guidance/", 200),
+    Page("lea_pl", "/guidance/new/", 403),
+    Page("lea_pl", "/guidance/{guidance}/", 200),
+    Page("lea_pl", "/guidance/{guidance}/acknowledge/", 405),
+    Page("lea_pl", "/guidance/{guidance}/relay/", 405),
+    Page("lea_pl", "/guidance/{guidance}/reach/", 404),
+    Page("nc_pl", "/guidance/{guidance}/", 200),
+    Page("nc_pl", "/guidance/{guidance}/relay/", 405),
+    Page("nc_pl", "/guidance/{guidance}/reach/", 200),
+    Page("secretariat", "/guidance/", 200),
+    Page("secretariat", "/guidance/new/", 200),
+    Page("secretariat", "/guidance/{guidance}/reach/", 200),
     # --- registered, no second factor yet ---
     Page("registered", "/dashboard/", 200),
     Page("registered", "/accounts/2fa/totp/activate/", 200),
@@ -298,6 +432,7 @@ def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
     RecoveryCodes.activate(world.people["lea_pl"])
     token = token_create(user=world.people["lea_pl"], name="script", scopes=["news:read"])
     values["token"] = token.token.key_id
+    values |= _prepare_needs(world)
 
     anonymous = Client()
     # A password reset, through the form and the email it sends.
@@ -334,6 +469,89 @@ def _prepare(world: World) -> tuple[dict[str, Client], dict[str, str]]:
     )
     assert response["Location"].startswith("/accounts/2fa/authenticate/")
     return clients, values
+
+
+def _prepare_needs(world: World) -> dict[str, str]:
+    """Needs (a draft and a submitted one of lea_pl, accepted ones with knowledge links),
+    rounds (a draft, an open one, and one voted on and closed, with results), versions of
+    the ENLETS roadmap built from the closed round, and guidance: through the services."""
+    people = world.people
+    secretariat = people["secretariat"]
+
+    def as_(who: str) -> Any:
+        return viewer_for_user(people[who], mfa_verified=True)
+
+    fields = {"kind": "technology_need", "title": "Drone detection near prisons",
+              "problem": "Drones drop parcels.", "capability_wanted": "Detect them.",
+              "crime_area": "drugs", "urgency": "high"}  # fmt: skip
+    draft = need_create(
+        viewer=as_("lea_pl"), actor=people["lea_pl"], network=world.enlets, fields=fields
+    )
+    submitted = need_create(
+        viewer=as_("lea_pl"), actor=people["lea_pl"], network=world.enlets,
+        fields=fields | {"title": "Tracing crypto wallets"},
+    )  # fmt: skip
+    submitted = need_submit(need=submitted, viewer=as_("lea_pl"), actor=people["lea_pl"])
+    # accepted needs of ENLETS: a public one answered by an open result, one for members
+    # with a suggestion only
+    top = make_need(world, "Detecting drones over prisons", ["public"], "CLEAR")
+    gap = make_need(world, "Tracing synthetic drug precursors")
+    link(top, make_result("Open drone radar", ["public"], "CLEAR"), "result")
+    suggested = link(
+        gap, make_result("Precursor database", ["members"]), "result", Coverage.SUGGESTED
+    )
+
+    def new_round(title: str) -> Any:
+        now = timezone.now()
+        spec = RoundSpec(
+            title=title, method=Method.POINTS, opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(days=7), need_ids=[top.pk, gap.pk],
+            audience=[f"network:{world.enlets.pk}"], tlp="GREEN",
+        )  # fmt: skip
+        return round_create(viewer=as_("secretariat"), actor=secretariat, network=world.enlets,
+                            spec=spec)  # fmt: skip
+
+    closed = round_open(viewer=as_("secretariat"), actor=secretariat, round=new_round("Winter"))
+    for who, points in (("lea_pl", 70), ("nc_pl", 40), ("lea_de", 55)):
+        content = BallotContent(points={top.pk: points, gap.pk: 100 - points})
+        ballot_cast(viewer=as_(who), voter=people[who], round=closed, content=content)
+    round_close(round=closed, viewer=as_("secretariat"), actor=secretariat)
+    opened = round_open(viewer=as_("secretariat"), actor=secretariat, round=new_round("Spring"))
+    draft_round = new_round("Autumn")
+
+    # ENLETS roadmap: v1 and v2 for its members (a link confirmed in between, so that v2
+    # differs), v3 public (only the public need shows), v4 a draft
+    roadmaps = {1: "network", 2: "network", 3: "public", 4: "draft"}
+    for number, kind in roadmaps.items():
+        if number == 2:
+            need_link_decide(viewer=as_("nc_pl"), actor=people["nc_pl"], need=gap,
+                             link_id=suggested.pk, coverage=Coverage.PARTLY)  # fmt: skip
+        public = kind == "public"
+        version = roadmap_create(
+            viewer=as_("secretariat"), actor=secretariat, network=world.enlets,
+            round_id=closed.pk, title="ENLETS roadmap", introduction="What members asked for.",
+            audience=["public"] if public else [f"network:{world.enlets.pk}"],
+            tlp="CLEAR" if public else "GREEN",
+        )  # fmt: skip
+        assert version.version == number
+        if kind != "draft":
+            roadmap_publish(viewer=as_("secretariat"), actor=secretariat, version=version)
+    guidance = guidance_publish(
+        actor=secretariat, viewer=as_("secretariat"), network=world.enlets, kind="guideline",
+        title="Handling seized drones", body="Keep the flight log.",
+        audience=[f"network:{world.enlets.pk}"], tlp="GREEN",
+    )  # fmt: skip
+    return {
+        "draft_need": str(draft.pk),
+        "submitted_need": str(submitted.pk),
+        "public_need": str(top.pk),
+        "need": str(gap.pk),
+        "need_link": str(suggested.pk),
+        "draft_round": str(draft_round.pk),
+        "open_round": str(opened.pk),
+        "closed_round": str(closed.pk),
+        "guidance": str(guidance.pk),
+    }
 
 
 def _sweep(clients: dict[str, Client], values: dict[str, str], pages: list[Page]) -> list[str]:
@@ -419,6 +637,9 @@ def test_the_sweep_covers_every_page() -> None:
     sample |= {"public_project": "1", "members_project": "1", "public_result": "1"}
     sample |= {"members_result": "1", "members_concept": "1", "members_bestpractice": "1"}
     sample |= {"members_techwatch": "1"}
+    sample |= {"draft_need": "1", "submitted_need": "1", "public_need": "1", "need": "1"}
+    sample |= {"need_link": "1"}
+    sample |= {"draft_round": "1", "open_round": "1", "closed_round": "1", "guidance": "1"}
     covered: set[str] = set()
     for page in PAGES:
         try:
