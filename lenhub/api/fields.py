@@ -19,7 +19,17 @@ NO_NUL = r"^[^\x00]*$"
 SOME_WORDS = r"^[^\x00]*[^\x00\s][^\x00]*$"
 MAX_ID = 2**31 - 1
 
-Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+
+def _number_only(value: Any) -> Any:
+    # JSON numbers only: 5 and 5.0 are the same integer in JSON Schema; "5" and true are not.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Give a number.")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_number_only)]
+# The bounds before the check, so that they stay bounds (minimum, maximum) in the schema.
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_number_only)]
 Flag = Annotated[bool, Strict()]
 # The labels an author may give (``lenhub.access.choices.AUTHOR_LABELS``).
 AuthorTlp = Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT"]
