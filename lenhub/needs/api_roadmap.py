@@ -379,7 +379,9 @@ class RoadmapCreateIn(Schema):
     tlp: AuthorTlp = Field("GREEN", description="Never TLP:RED.")
 
 
-def _roadmap_write(call: Any) -> Any:
+def _roadmap_write(call: Any, refused: str = "invalid_request") -> Any:
+    """Run a service call; ``refused`` is the code of what the service validates
+    (``conflict`` where that is only the version's state)."""
     try:
         return call()
     except PermissionDenied as error:
@@ -387,7 +389,7 @@ def _roadmap_write(call: Any) -> Any:
     except AudienceError as error:
         raise ApiError("invalid_request", str(error)) from None
     except ValidationError as error:
-        raise ApiError("invalid_request", " ".join(error.messages)) from None
+        raise ApiError(refused, " ".join(error.messages)) from None
 
 
 @router.post(
@@ -419,10 +421,10 @@ def roadmap_create_api(
 
 @router.post(
     "/roadmaps/{acronym}/versions/{int:version}/publish",
-    response={200: RoadmapDetailOut, **documented(*COMMON, 403, 404)},
+    response={200: RoadmapDetailOut, **documented(*COMMON, 403, 404, 409)},
     summary="Publish a draft roadmap version (the network's secretariat)",
     description="Its entries are built again, then frozen; its audience is notified. A "
-    "published version cannot be published again.",
+    "published version cannot be published again (409).",
 )
 def roadmap_publish_api(request: HttpRequest, acronym: Acronym, version: int) -> RoadmapDetailOut:
     caller = principal(request, WRITE, account=True)
@@ -434,7 +436,8 @@ def roadmap_publish_api(request: HttpRequest, acronym: Acronym, version: int) ->
             viewer=caller.viewer,
             actor=caller.user,  # type: ignore[arg-type]
             version=found,
-        )
+        ),
+        refused="conflict",
     )
     found = roadmap.roadmap_get(
         viewer=caller.viewer, user=caller.user, acronym=acronym, number=version

@@ -28,6 +28,7 @@ from lenhub.api.fields import (
     Flag,
     Id,
     Instant,
+    Whole,
 )
 from lenhub.api.pagination import Page, PageParams, paginate
 from lenhub.needs import selectors_rounds as selectors
@@ -347,10 +348,11 @@ def round_results(
 
 @router.post(
     "/{int:round_id}/close",
-    response={200: RoundDetailOut, **documented(*COMMON, 403, 404)},
+    response={200: RoundDetailOut, **documented(*COMMON, 403, 404, 409)},
     summary="Close a round now (its network's secretariat)",
     description="Computes the results and erases the link between ballots and voters. "
-    "Closing a closed round changes nothing.",
+    "Closing a closed round changes nothing; a draft that was never opened cannot be "
+    "closed (409).",
 )
 def round_close_now(request: HttpRequest, round_id: int) -> RoundDetailOut:
     caller = principal(request, WRITE, account=True)
@@ -359,8 +361,8 @@ def round_close_now(request: HttpRequest, round_id: int) -> RoundDetailOut:
         round_close(round=item, viewer=caller.viewer, actor=caller.user)
     except PermissionDenied as error:
         raise ApiError("permission_denied", str(error)) from None
-    except ValidationError as error:
-        raise ApiError("invalid_request", " ".join(error.messages)) from None
+    except ValidationError as error:  # the round's state: a draft is opened, not closed
+        raise ApiError("conflict", " ".join(error.messages)) from None
     item = selectors.round_get(viewer=caller.viewer, pk=round_id)
     return _detail(caller.viewer, item)
 
@@ -398,7 +400,7 @@ class RoundCreateIn(Schema):
     equal_country_weight: Flag = Field(
         False, description="Each country's voters together carry the same weight."
     )
-    points_budget: int = Field(100, ge=1, le=1000, strict=True, description="Points rounds.")
+    points_budget: Whole = Field(100, ge=1, le=1000, description="Points rounds.")
     weights: RoundCriteriaWeightsIn | None = Field(
         None, description="Multi-criteria rounds: the published weights; the defaults when absent."
     )
@@ -410,7 +412,9 @@ class RoundCreateIn(Schema):
     tlp: AuthorTlp = "GREEN"
 
 
-def _round_write(call: Any) -> Any:
+def _round_write(call: Any, refused: str = "invalid_request") -> Any:
+    """Run a service call; ``refused`` is the code of what the service validates
+    (``conflict`` where that is only the round's state)."""
     try:
         return call()
     except PermissionDenied as error:
@@ -418,7 +422,7 @@ def _round_write(call: Any) -> Any:
     except AudienceError as error:
         raise ApiError("invalid_request", str(error)) from None
     except ValidationError as error:
-        raise ApiError("invalid_request", " ".join(error.messages)) from None
+        raise ApiError(refused, " ".join(error.messages)) from None
 
 
 @router.post(
@@ -465,9 +469,10 @@ def round_create_api(request: HttpRequest, body: RoundCreateIn) -> Status[RoundD
 
 @router.post(
     "/{int:round_id}/open",
-    response={200: RoundDetailOut, **documented(*COMMON, 403, 404)},
+    response={200: RoundDetailOut, **documented(*COMMON, 403, 404, 409)},
     summary="Open a draft round for voting (its network's secretariat)",
-    description="The electorate is told. Only a draft whose closing time has not passed.",
+    description="The electorate is told. Only a draft whose closing time has not passed "
+    "(409 otherwise).",
 )
 def round_open_api(request: HttpRequest, round_id: int) -> RoundDetailOut:
     caller = principal(request, WRITE, account=True)
@@ -477,7 +482,8 @@ def round_open_api(request: HttpRequest, round_id: int) -> RoundDetailOut:
             viewer=caller.viewer,
             actor=caller.user,  # type: ignore[arg-type]
             round=item,
-        )
+        ),
+        refused="conflict",
     )
     item = selectors.round_get(viewer=caller.viewer, pk=round_id)
     return _detail(caller.viewer, item)

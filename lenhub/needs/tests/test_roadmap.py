@@ -302,7 +302,7 @@ def test_api_secretariat_builds_and_publishes_a_version(rw: RoadmapWorld) -> Non
     assert Client().get("/api/v1/roadmaps", headers=officer).json()["total"] == 1
     assert AuditEntry.objects.filter(action="roadmap.published").count() == 1
     again = _post(f"{url}/publish", None, secretariat)
-    assert again.status_code == 422 and again.json()["error"]["code"] == "invalid_request"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
 
 def test_api_roadmap_writes_need_the_write_scope(rw: RoadmapWorld) -> None:

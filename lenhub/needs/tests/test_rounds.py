@@ -574,7 +574,7 @@ def test_api_secretariat_creates_and_opens_a_round(world: World, needs: list[Nee
     assert seen["status"] == "open" and seen["may_vote"] is True
     assert Update.objects.filter(kind=UpdateKind.ROUND_OPENED, round_id=data["id"]).exists()
     again = _post(f"{url}/open", None, secretariat)
-    assert again.status_code == 422 and again.json()["error"]["message"]
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
 
 def test_api_round_writes_need_the_write_scope(world: World, needs: list[Need]) -> None:
