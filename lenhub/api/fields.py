@@ -34,7 +34,16 @@ Flag = Annotated[bool, Strict()]
 # The labels an author may give (``lenhub.access.choices.AUTHOR_LABELS``).
 AuthorTlp = Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT"]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
-AudienceAtom = Annotated[str, Field(min_length=1, max_length=40, pattern=NO_NUL)]
+# One audience condition (``lenhub.access.policy``), its ids within the database's range.
+AudienceAtom = Annotated[
+    str,
+    Field(
+        max_length=40,
+        pattern=r"^(public|members|lea|participants|(network|group|org):[0-9]{1,9}|country:[A-Z]{2})$",
+        description="public, members, lea, participants, network:<id>, group:<id>, "
+        "country:<ISO code> or org:<id>.",
+    ),
+]
 
 
 def _text_only(value: Any) -> Any:
