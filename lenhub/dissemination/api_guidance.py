@@ -8,13 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from lenhub.access.models import TLP
-from lenhub.access.policy import effective_tlp, record_read, tlp_label
+from lenhub.access.policy import AudienceError, effective_tlp, record_read, tlp_label
 from lenhub.api.auth import OPTIONAL_AUTH, Principal, principal
-from lenhub.api.errors import COMMON, documented
+from lenhub.api.errors import COMMON, ApiError, documented
+from lenhub.api.fields import NO_NUL, SOME_WORDS, AudienceAtom, AuthorTlp, Flag
 from lenhub.api.pagination import Page, PageParams, paginate
 from lenhub.dissemination.api import _handling_line
 from lenhub.dissemination.models import Guidance, GuidanceKind, GuidanceReceipt, GuidanceRelay
@@ -25,7 +29,13 @@ from lenhub.dissemination.selectors import (
     reach_scope,
     receipts_of,
 )
-from lenhub.dissemination.services import guidance_acknowledge, guidance_open, guidance_relay
+from lenhub.dissemination.services import (
+    guidance_acknowledge,
+    guidance_open,
+    guidance_publish,
+    guidance_relay,
+)
+from lenhub.networks.models import Network
 
 router = Router(tags=["guidance"])
 
@@ -181,6 +191,68 @@ def guidance_list(
     receipts = receipts_of(user=caller.user, guidance_ids=[item.pk for item in result["results"]])
     result["results"] = [_out(item, receipts.get(item.pk)) for item in result["results"]]
     return result
+
+
+class GuidancePublishIn(Schema):
+    network: str = Field(max_length=40, pattern=NO_NUL, description="The network's acronym.")
+    kind: GuidanceKind
+    title: str = Field(min_length=1, max_length=200, pattern=SOME_WORDS)
+    summary: str = Field("", max_length=300, pattern=NO_NUL)
+    body: str = Field(min_length=1, max_length=100_000, pattern=SOME_WORDS)
+    reference: str = Field(
+        "", max_length=200, pattern=NO_NUL,
+        description="The issuing body's reference, e.g. a document number.",
+    )  # fmt: skip
+    source_url: str = Field("", max_length=200, pattern=NO_NUL, description="An http(s) link.")
+    requires_acknowledgement: Flag = Field(
+        True, description="Readers confirm they have read and understood it."
+    )
+    audience: list[AudienceAtom] | None = Field(
+        None, max_length=5,
+        description="network:<id> of the network, or narrower (with lea, a group of the "
+        "network…); public only for those who may widen. The network's members when absent.",
+    )  # fmt: skip
+    tlp: AuthorTlp = Field(
+        "GREEN",
+        description="TLP:CLEAR and TLP:GREEN guidance is emailed in full; for TLP:AMBER and "
+        "TLP:AMBER+STRICT the email says only that there is new guidance.",
+    )
+
+
+@router.post(
+    "",
+    response={201: GuidanceDetailOut, **documented(*COMMON, 403, 404)},
+    summary="Publish guidance (the network's secretariat)",
+    description="As the publishing page does: everyone in the audience is notified.",
+)
+def guidance_publish_api(request: HttpRequest, body: GuidancePublishIn) -> Status[GuidanceOut]:
+    caller = principal(request, "guidance:write", account=True)
+    assert caller.user is not None
+    network = Network.objects.filter(acronym__iexact=body.network).first()
+    if network is None:
+        raise ApiError("not_found", _("Not found."))
+    source_url = body.source_url.strip()
+    if source_url:
+        try:
+            URLValidator(schemes=["http", "https"])(source_url)
+        except ValidationError:
+            raise ApiError(
+                "invalid_request", _("Enter a valid URL."),
+                [{"field": "source_url", "message": _("Enter a valid URL.")}],
+            ) from None  # fmt: skip
+    try:
+        item = guidance_publish(
+            actor=caller.user, viewer=caller.viewer, network=network, kind=body.kind,
+            title=body.title.strip(), summary=body.summary.strip(), body=body.body.strip(),
+            reference=body.reference.strip(), source_url=source_url,
+            requires_acknowledgement=body.requires_acknowledgement,
+            audience=body.audience or [f"network:{network.pk}"], tlp=body.tlp,
+        )  # fmt: skip
+    except PermissionDenied as error:
+        raise ApiError("permission_denied", str(error) or _("You may not do this.")) from None
+    except AudienceError as error:
+        raise ApiError("invalid_request", str(error)) from None
+    return Status(201, _out(item, None, GuidanceDetailOut))
 
 
 @router.get(

@@ -6,18 +6,19 @@ see, single items answer 404 for what they may not."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
-from lenhub.access.policy import handling, record_read, tlp_label
+from lenhub.access.policy import AudienceError, handling, record_read, tlp_label
 from lenhub.accounts.tokens import scope_register
 from lenhub.api.auth import OPTIONAL_AUTH, principal
 from lenhub.api.errors import COMMON, ApiError, documented
+from lenhub.api.fields import NO_NUL, SOME_WORDS, AudienceAtom, AuthorTlp, Id
 from lenhub.api.pagination import Page, PageParams
 from lenhub.needs import gaps, roadmap
 from lenhub.needs.models import Coverage, RoadmapVersion
@@ -195,9 +196,13 @@ def roadmap_detail(request: HttpRequest, acronym: str, version: int) -> RoadmapD
     caller = principal(request, READ)
     viewer = caller.viewer
     found = roadmap.roadmap_get(viewer=viewer, user=caller.user, acronym=acronym, number=version)
-    manage = roadmap.may_manage_roadmap(viewer=viewer, user=caller.user, network=found.network)
-    view = roadmap.roadmap_view(viewer, found, manage=manage)
     record_read(viewer, found, request=request)
+    return _detail(viewer, caller.user, found)
+
+
+def _detail(viewer: Any, user: Any, found: RoadmapVersion) -> RoadmapDetailOut:
+    manage = roadmap.may_manage_roadmap(viewer=viewer, user=user, network=found.network)
+    view = roadmap.roadmap_view(viewer, found, manage=manage)
     sections = [
         RoadmapSectionOut(
             key=section.key,
@@ -352,4 +357,105 @@ def need_link_decide(
         )
     except PermissionDenied as error:
         raise ApiError("permission_denied", str(error)) from None
+    return _links_out(caller.viewer, need, True)
+
+
+# --- building and publishing versions ----------------------------------------------------
+
+Acronym = Annotated[
+    str, Path(max_length=40, pattern=r"^[^\x00/]+$", description="The network's acronym.")
+]
+
+
+class RoadmapCreateIn(Schema):
+    round_id: Id = Field(description="A closed round of the network.")
+    title: str = Field(min_length=1, max_length=200, pattern=SOME_WORDS)
+    introduction: str = Field("", max_length=20_000, pattern=NO_NUL)
+    audience: list[AudienceAtom] | None = Field(
+        None, max_length=5,
+        description="Who may read the version, among the audiences you may address (never "
+        "named participants); the network's members when absent.",
+    )  # fmt: skip
+    tlp: AuthorTlp = Field("GREEN", description="Never TLP:RED.")
+
+
+def _roadmap_write(call: Any, refused: str = "invalid_request") -> Any:
+    """Run a service call; ``refused`` is the code of what the service validates
+    (``conflict`` where that is only the version's state)."""
+    try:
+        return call()
+    except PermissionDenied as error:
+        raise ApiError("permission_denied", str(error) or str(_("You may not do this."))) from None
+    except AudienceError as error:
+        raise ApiError("invalid_request", str(error)) from None
+    except ValidationError as error:
+        raise ApiError(refused, " ".join(error.messages)) from None
+
+
+@router.post(
+    "/roadmaps/{acronym}/versions",
+    response={201: RoadmapDetailOut, **documented(*COMMON, 403, 404)},
+    summary="Build a draft roadmap version from a closed round (the network's secretariat)",
+    description="The same choices as the new-version page. The draft is for the "
+    "network's secretariat until it is published.",
+)
+def roadmap_create_api(
+    request: HttpRequest, acronym: Acronym, body: RoadmapCreateIn
+) -> Status[RoadmapDetailOut]:
+    caller = principal(request, WRITE, account=True)
+    network = roadmap.network_get(acronym=acronym)
+    version = _roadmap_write(
+        lambda: roadmap.roadmap_create(
+            viewer=caller.viewer,
+            actor=caller.user,  # type: ignore[arg-type]
+            network=network,
+            round_id=body.round_id,
+            title=body.title,
+            introduction=body.introduction,
+            audience=body.audience or [f"network:{network.pk}"],
+            tlp=body.tlp,
+        )
+    )
+    return Status(201, _detail(caller.viewer, caller.user, version))
+
+
+@router.post(
+    "/roadmaps/{acronym}/versions/{int:version}/publish",
+    response={200: RoadmapDetailOut, **documented(*COMMON, 403, 404, 409)},
+    summary="Publish a draft roadmap version (the network's secretariat)",
+    description="Its entries are built again, then frozen; its audience is notified. A "
+    "published version cannot be published again (409).",
+)
+def roadmap_publish_api(request: HttpRequest, acronym: Acronym, version: int) -> RoadmapDetailOut:
+    caller = principal(request, WRITE, account=True)
+    found = roadmap.roadmap_get(
+        viewer=caller.viewer, user=caller.user, acronym=acronym, number=version
+    )
+    _roadmap_write(
+        lambda: roadmap.roadmap_publish(
+            viewer=caller.viewer,
+            actor=caller.user,  # type: ignore[arg-type]
+            version=found,
+        ),
+        refused="conflict",
+    )
+    found = roadmap.roadmap_get(
+        viewer=caller.viewer, user=caller.user, acronym=acronym, number=version
+    )
+    return _detail(caller.viewer, caller.user, found)
+
+
+@router.post(
+    "/needs/{int:need_id}/links/suggest",
+    response={200: GapLinksOut, **documented(*COMMON, 403, 404)},
+    summary="Look for knowledge items that may answer a need (curators)",
+    description="Asks the search engine again: similarities are updated, curators' "
+    "decisions kept, undecided suggestions that no longer rank dropped.",
+)
+def need_links_suggest(request: HttpRequest, need_id: int) -> GapLinksOut:
+    caller = principal(request, WRITE, account=True)
+    need = gaps.need_get_for_links(viewer=caller.viewer, pk=need_id)
+    if not gaps.may_curate_links(viewer=caller.viewer, user=caller.user, need=need):
+        raise ApiError("permission_denied", str(_("Only the need's curators look for links.")))
+    gaps.need_links_suggest(need=need)
     return _links_out(caller.viewer, need, True)

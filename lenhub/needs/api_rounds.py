@@ -14,15 +14,36 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
-from lenhub.access.policy import Viewer, effective_tlp, record_read, tlp_label
+from lenhub.access.policy import AudienceError, Viewer, effective_tlp, record_read, tlp_label
 from lenhub.api.auth import OPTIONAL_AUTH, principal
 from lenhub.api.errors import COMMON, ApiError, documented
+from lenhub.api.fields import (
+    NO_NUL,
+    SOME_WORDS,
+    AudienceAtom,
+    AuthorTlp,
+    CountryCode,
+    Flag,
+    Id,
+    Instant,
+    Whole,
+)
 from lenhub.api.pagination import Page, PageParams, paginate
 from lenhub.needs import selectors_rounds as selectors
+from lenhub.needs.forms_rounds import CRITERIA_NAMES
 from lenhub.needs.models import Ballot, ElectorateRole, Method, Round, RoundStatus
-from lenhub.needs.services_rounds import BallotContent, BallotRefused, ballot_cast, round_close
+from lenhub.needs.services_rounds import (
+    BallotContent,
+    BallotRefused,
+    RoundSpec,
+    ballot_cast,
+    round_close,
+    round_create,
+    round_open,
+)
+from lenhub.networks.models import Network
 
 router = Router(tags=["rounds"])
 
@@ -327,10 +348,11 @@ def round_results(
 
 @router.post(
     "/{int:round_id}/close",
-    response={200: RoundDetailOut, **documented(*COMMON, 403, 404)},
+    response={200: RoundDetailOut, **documented(*COMMON, 403, 404, 409)},
     summary="Close a round now (its network's secretariat)",
     description="Computes the results and erases the link between ballots and voters. "
-    "Closing a closed round changes nothing.",
+    "Closing a closed round changes nothing; a draft that was never opened cannot be "
+    "closed (409).",
 )
 def round_close_now(request: HttpRequest, round_id: int) -> RoundDetailOut:
     caller = principal(request, WRITE, account=True)
@@ -339,7 +361,129 @@ def round_close_now(request: HttpRequest, round_id: int) -> RoundDetailOut:
         round_close(round=item, viewer=caller.viewer, actor=caller.user)
     except PermissionDenied as error:
         raise ApiError("permission_denied", str(error)) from None
+    except ValidationError as error:  # the round's state: a draft is opened, not closed
+        raise ApiError("conflict", " ".join(error.messages)) from None
+    item = selectors.round_get(viewer=caller.viewer, pk=round_id)
+    return _detail(caller.viewer, item)
+
+
+# --- creating and opening ----------------------------------------------------------------
+
+
+class RoundCriteriaWeightsIn(Schema):
+    impact: float = Field(0.4, ge=0, le=100, strict=True)
+    urgency: float = Field(0.3, ge=0, le=100, strict=True)
+    feasibility: float = Field(0.2, ge=0, le=100, strict=True)
+    breadth: float = Field(0.1, ge=0, le=100, strict=True)
+
+
+class RoundCreateIn(Schema):
+    network: str = Field(max_length=40, pattern=NO_NUL, description="The network's acronym.")
+    title: str = Field(min_length=1, max_length=200, pattern=SOME_WORDS)
+    description: str = Field("", max_length=20_000, pattern=NO_NUL)
+    method: Method
+    opens_at: Instant
+    closes_at: Instant = Field(description="After `opens_at`.")
+    needs: list[Id] = Field(
+        min_length=2, max_length=500,
+        description="At least two accepted needs of the network that you may see, in order.",
+    )  # fmt: skip
+    electorate_role: ElectorateRole = ElectorateRole.MEMBERS
+    groups: list[Id] = Field(
+        default_factory=list, max_length=100,
+        description="Only members of these groups of the network may vote.",
+    )  # fmt: skip
+    countries: list[CountryCode] = Field(
+        default_factory=list, max_length=60,
+        description="Only people from these countries (ISO codes) may vote.",
+    )  # fmt: skip
+    equal_country_weight: Flag = Field(
+        False, description="Each country's voters together carry the same weight."
+    )
+    points_budget: Whole = Field(100, ge=1, le=1000, description="Points rounds.")
+    weights: RoundCriteriaWeightsIn | None = Field(
+        None, description="Multi-criteria rounds: the published weights; the defaults when absent."
+    )
+    audience: list[AudienceAtom] | None = Field(
+        None, max_length=5,
+        description="Who may see the round and its results: network:<id> of the network, or "
+        "narrower (one of its groups); the network's members when absent.",
+    )  # fmt: skip
+    tlp: AuthorTlp = "GREEN"
+
+
+def _round_write(call: Any, refused: str = "invalid_request") -> Any:
+    """Run a service call; ``refused`` is the code of what the service validates
+    (``conflict`` where that is only the round's state)."""
+    try:
+        return call()
+    except PermissionDenied as error:
+        raise ApiError("permission_denied", str(error) or _("You may not do this.")) from None
+    except AudienceError as error:
+        raise ApiError("invalid_request", str(error)) from None
     except ValidationError as error:
-        raise ApiError("invalid_request", " ".join(error.messages)) from None
+        raise ApiError(refused, " ".join(error.messages)) from None
+
+
+@router.post(
+    "",
+    response={201: RoundDetailOut, **documented(*COMMON, 403, 404)},
+    summary="Create a prioritisation round, as a draft (its network's secretariat)",
+    description="The same choices as the new-round page. The round is a draft that only "
+    "the network's secretariat sees until it is opened.",
+)
+def round_create_api(request: HttpRequest, body: RoundCreateIn) -> Status[RoundDetailOut]:
+    caller = principal(request, WRITE, account=True)
+    network = Network.objects.filter(acronym__iexact=body.network).first()
+    if network is None:
+        raise ApiError("not_found", _("Not found."))
+    weights = body.weights.model_dump() if body.weights else None
+    if weights is not None and not sum(weights[name] for name in CRITERIA_NAMES) > 0:
+        raise ApiError("invalid_request", _("At least one criterion weight must be positive."))
+    spec = RoundSpec(
+        title=body.title,
+        description=body.description,
+        method=body.method,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        need_ids=list(body.needs),
+        audience=body.audience or [f"network:{network.pk}"],
+        tlp=body.tlp,
+        electorate_role=body.electorate_role,
+        group_ids=tuple(body.groups),
+        country_codes=tuple(body.countries),
+        equal_country_weight=body.equal_country_weight,
+        points_budget=body.points_budget,
+        weights=weights,
+    )
+    created = _round_write(
+        lambda: round_create(
+            viewer=caller.viewer,
+            actor=caller.user,  # type: ignore[arg-type]
+            network=network,
+            spec=spec,
+        )
+    )
+    return Status(201, _detail(caller.viewer, created))
+
+
+@router.post(
+    "/{int:round_id}/open",
+    response={200: RoundDetailOut, **documented(*COMMON, 403, 404, 409)},
+    summary="Open a draft round for voting (its network's secretariat)",
+    description="The electorate is told. Only a draft whose closing time has not passed "
+    "(409 otherwise).",
+)
+def round_open_api(request: HttpRequest, round_id: int) -> RoundDetailOut:
+    caller = principal(request, WRITE, account=True)
+    item = selectors.round_get(viewer=caller.viewer, pk=round_id)
+    _round_write(
+        lambda: round_open(
+            viewer=caller.viewer,
+            actor=caller.user,  # type: ignore[arg-type]
+            round=item,
+        ),
+        refused="conflict",
+    )
     item = selectors.round_get(viewer=caller.viewer, pk=round_id)
     return _detail(caller.viewer, item)

@@ -163,6 +163,94 @@ def test_narrower_and_public_audiences(world: World) -> None:
         publish(world, audience=["public"], tlp="GREEN")
 
 
+def _guidance_body(world: World, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = {
+        "network": "enlets",
+        "kind": "directive",
+        "title": TITLE,
+        "summary": "What to do with a seized drone.",
+        "body": BODY,
+        "reference": "ENLETS/2026/7",
+        "source_url": "https://enlets.example/drones",
+        "requires_acknowledgement": False,
+        "audience": [f"network:{world.enlets.pk}"],
+        "tlp": "AMBER",
+    }
+    return body | (changes or {})
+
+
+def _publish_api(body: Any, headers: dict[str, str]) -> Any:
+    return Client().post("/api/v1/guidance", body, content_type="application/json", headers=headers)
+
+
+def test_publish_by_api(world: World, commit: Any) -> None:
+    with commit():
+        response = _publish_api(_guidance_body(world), token(world.people["secretariat"]))
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["kind"], data["tlp"], data["network"]) == ("directive", "TLP:AMBER", "ENLETS")
+    assert data["audience"] == [f"network:{world.enlets.pk}"]
+    assert data["requires_acknowledgement"] is False and data["body"] == BODY
+    officer = Client().get(f"/api/v1/guidance/{data['id']}", headers=token(world.people["lea_pl"]))
+    assert officer.status_code == 200 and officer.json()["reference"] == "ENLETS/2026/7"
+    outsider = Client().get(
+        f"/api/v1/guidance/{data['id']}", headers=token(world.people["lea_fr_aquapol"])
+    )
+    assert outsider.status_code == 404  # another network's officer: not in the audience
+    guidance = Guidance.objects.get()
+    assert world.people["lea_pl"].email in notified(guidance)
+    assert world.people["lea_fr_aquapol"].email not in notified(guidance)
+    assert AuditEntry.objects.filter(action="guidance.published").count() == 1
+
+
+@pytest.mark.parametrize(
+    "persona, scopes",
+    [
+        ("secretariat", "guidance:read"),
+        ("nc_pl", "guidance:read,guidance:write"),
+        ("lea_pl", "guidance:read,guidance:write"),
+    ],
+)
+def test_publish_by_api_is_for_the_secretariat_with_the_write_scope(
+    world: World, persona: str, scopes: str
+) -> None:
+    response = _publish_api(_guidance_body(world), token(world.people[persona], scopes))
+
+    assert response.status_code == 403
+    expected = "insufficient_scope" if persona == "secretariat" else "permission_denied"
+    assert response.json()["error"]["code"] == expected
+    assert not Guidance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"kind": "order"},
+        {"title": "  "},
+        {"body": ""},
+        {"tlp": "RED"},
+        {"audience": ["members"]},
+        {"audience": ["public"]},  # GREEN can never be public
+        {"audience": ["network:{aquapol}"]},
+        {"source_url": "javascript:alert(1)"},
+        {"requires_acknowledgement": "yes"},
+        {"network": "AQUAPOL", "audience": ["network:{aquapol}"]},  # not its secretariat
+        {"network": "NOPE"},
+    ],
+)
+def test_publish_by_api_refuses_invalid_bodies(world: World, changes: dict[str, Any]) -> None:
+    if "audience" in changes:
+        changes["audience"] = [a.format(aquapol=world.aquapol.pk) for a in changes["audience"]]
+    body = _guidance_body(world, {"tlp": "GREEN"} | changes)
+
+    response = _publish_api(body, token(world.people["secretariat"]))
+
+    assert response.status_code in (403, 404, 422), response.content
+    assert response.json()["error"]["message"]
+    assert not Guidance.objects.exists()
+
+
 # --- relaying ---------------------------------------------------------------------------
 
 

@@ -193,3 +193,46 @@ def test_curator_confirms_through_page_and_api(world: World) -> None:
     assert done.status_code == 200 and done.json()["is_gap"] is False
     listed = officer.get(f"/api/v1/needs/{need.pk}/links").json()
     assert [row["coverage"] for row in listed["links"]] == ["addressed"]
+
+
+def _headers(world: World, who: str, scopes: str = "needs:read,needs:write") -> dict[str, str]:
+    from lenhub.accounts.tokens import token_create
+
+    secret = token_create(user=world.people[who], name="t", scopes=scopes).secret
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_curators_ask_for_suggestions_through_the_api(world: World, drone: dict[str, Any]) -> None:
+    need = drone["need"]
+    url = f"/api/v1/needs/{need.pk}/links/suggest"
+
+    response = Client().post(url, headers=_headers(world, "nc_pl"))
+
+    assert response.status_code == 200, response.content
+    shown = {(row["kind"], row["item_id"]) for row in response.json()["links"]}
+    assert ("result", drone["radar"].pk) in shown
+    assert ("bestpractice", drone["unrelated"].pk) not in shown
+    listed = Client().get(f"/api/v1/needs/{need.pk}/links", headers=_headers(world, "nc_pl"))
+    assert {(row["kind"], row["item_id"]) for row in listed.json()["links"]} == shown
+    assert all(row["coverage"] == "suggested" for row in listed.json()["links"])
+
+
+def test_suggesting_links_is_for_curators_with_the_write_scope(
+    world: World, drone: dict[str, Any]
+) -> None:
+    need = drone["need"]
+    url = f"/api/v1/needs/{need.pk}/links/suggest"
+
+    read_only = Client().post(url, headers=_headers(world, "nc_pl", scopes="needs:read"))
+    member = Client().post(url, headers=_headers(world, "lea_de"))
+    missing = Client().post(
+        "/api/v1/needs/2147483647/links/suggest", headers=_headers(world, "nc_pl")
+    )
+    anonymous = Client().post(url)
+
+    assert read_only.status_code == 403
+    assert read_only.json()["error"]["code"] == "insufficient_scope"
+    assert member.status_code == 403 and member.json()["error"]["code"] == "permission_denied"
+    assert missing.status_code == 404
+    assert anonymous.status_code == 401
+    assert not NeedLink.objects.filter(need=need).exists()

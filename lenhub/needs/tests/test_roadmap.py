@@ -249,3 +249,122 @@ def test_api_needs_the_needs_read_scope(rw: RoadmapWorld) -> None:
     allowed = client.get("/api/v1/roadmaps", headers={"Authorization": f"Bearer {with_scope}"})
     assert allowed.status_code == 200 and allowed.json()["total"] == 1
     assert json.loads(client.get("/api/v1/roadmaps").content)["total"] == 0  # anonymous
+
+
+# --- building and publishing through the API ---------------------------------------------
+
+
+def _headers(user: Any, scopes: str = "needs:read,needs:write") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_create(user=user, name='t', scopes=scopes).secret}"}
+
+
+def _body(rw: RoadmapWorld, **changes: Any) -> dict[str, Any]:
+    body = {
+        "round_id": rw.round.pk,
+        "title": "ENLETS roadmap 2027",
+        "introduction": "What ENLETS members asked for.",
+        "audience": [f"network:{rw.world.enlets.pk}"],
+        "tlp": "GREEN",
+    }
+    return body | changes
+
+
+def _post(path: str, body: Any, headers: dict[str, str]) -> Any:
+    from django.test import Client
+
+    return Client().post(path, body, content_type="application/json", headers=headers)
+
+
+def test_api_secretariat_builds_and_publishes_a_version(rw: RoadmapWorld) -> None:
+    from django.test import Client
+
+    people = rw.world.people
+    secretariat, officer = _headers(people["secretariat"]), _headers(people["lea_pl"])
+
+    created = _post("/api/v1/roadmaps/enlets/versions", _body(rw), secretariat)
+
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["version"], data["status"], data["tlp"]) == (1, "draft", "TLP:GREEN")
+    assert data["round_id"] == rw.round.pk and data["withheld"] is not None
+    assert data["sections"]
+    url = "/api/v1/roadmaps/ENLETS/versions/1"
+    assert Client().get(url, headers=secretariat).json()["status"] == "draft"
+    assert Client().get(url, headers=officer).status_code == 404
+    assert Client().get("/api/v1/roadmaps", headers=officer).json()["total"] == 0
+
+    published = _post(f"{url}/publish", None, secretariat)
+
+    assert published.status_code == 200, published.content
+    assert published.json()["status"] == "published" and published.json()["published_at"]
+    seen = Client().get(url, headers=officer)
+    assert seen.status_code == 200 and seen.json()["withheld"] is None
+    assert Client().get("/api/v1/roadmaps", headers=officer).json()["total"] == 1
+    assert AuditEntry.objects.filter(action="roadmap.published").count() == 1
+    again = _post(f"{url}/publish", None, secretariat)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+
+
+def test_api_roadmap_writes_need_the_write_scope(rw: RoadmapWorld) -> None:
+    headers = _headers(rw.world.people["secretariat"], scopes="needs:read")
+    draft = create(rw)
+
+    created = _post("/api/v1/roadmaps/ENLETS/versions", _body(rw), headers)
+    published = _post(f"/api/v1/roadmaps/ENLETS/versions/{draft.version}/publish", None, headers)
+
+    assert created.status_code == 403 and created.json()["error"]["code"] == "insufficient_scope"
+    assert published.status_code == 403
+    assert list(RoadmapVersion.objects.values_list("status", flat=True)) == ["draft"]
+
+
+def test_api_members_neither_build_nor_publish(rw: RoadmapWorld) -> None:
+    officer = _headers(rw.world.people["lea_pl"])
+    draft = create(rw)
+
+    created = _post("/api/v1/roadmaps/ENLETS/versions", _body(rw), officer)
+    published = _post(f"/api/v1/roadmaps/ENLETS/versions/{draft.version}/publish", None, officer)
+
+    assert created.status_code == 403 and created.json()["error"]["code"] == "permission_denied"
+    assert published.status_code == 404  # a draft is the secretariat's alone
+    assert list(RoadmapVersion.objects.values_list("status", flat=True)) == ["draft"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"round_id": 2**31 - 1},
+        {"round_id": "1"},
+        {"title": " "},
+        {"tlp": "RED"},
+        {"audience": ["participants"]},
+        {"audience": [""]},
+        {"introduction": "nul\x00"},
+    ],
+)
+def test_api_invalid_roadmap_bodies_change_nothing(
+    rw: RoadmapWorld, changes: dict[str, Any]
+) -> None:
+    response = _post(
+        "/api/v1/roadmaps/ENLETS/versions", _body(rw, **changes),
+        _headers(rw.world.people["secretariat"]),
+    )  # fmt: skip
+
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["message"]
+    assert not RoadmapVersion.objects.exists()
+
+
+def test_api_a_roadmap_comes_from_a_closed_round_of_its_network(rw: RoadmapWorld) -> None:
+    from lenhub.needs.models import RoundStatus
+
+    rw.round.status = RoundStatus.OPEN
+    rw.round.save(update_fields=["status"])
+    headers = _headers(rw.world.people["secretariat"])
+
+    response = _post("/api/v1/roadmaps/ENLETS/versions", _body(rw), headers)
+    unknown = _post("/api/v1/roadmaps/NOPE/versions", _body(rw), headers)
+
+    assert response.status_code == 422
+    assert "closed round" in response.json()["error"]["message"]
+    assert unknown.status_code == 404
+    assert not RoadmapVersion.objects.exists()

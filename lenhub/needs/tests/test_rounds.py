@@ -519,3 +519,146 @@ def test_results_page_reranks_by_the_readers_weights(world: World) -> None:
     assert impact.index("Impact need") < impact.index("Feasible need")
     assert feasible.index("Feasible need") < feasible.index("Impact need")
     assert 'id="weights-form"' in impact and "needs/rounds.js" in impact
+
+
+# --- creating and opening through the API ------------------------------------------------
+
+
+def _round_body(world: World, needs: list[Need], changes: Any = None) -> dict[str, Any]:
+    now = timezone.now()
+    body: dict[str, Any] = {
+        "network": world.enlets.acronym,
+        "title": "API round",
+        "description": "Asked for by the plenary.",
+        "method": "criteria",
+        "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(days=7)).isoformat(),
+        "needs": [n.pk for n in needs],
+        "electorate_role": "lea",
+        "countries": ["pl", "DE"],
+        "equal_country_weight": True,
+        "weights": {"impact": 1, "urgency": 1, "feasibility": 0, "breadth": 0},
+        "audience": [f"network:{world.enlets.pk}"],
+        "tlp": "GREEN",
+    }
+    return body | (changes or {})
+
+
+def _post(path: str, body: Any, headers: dict[str, str]) -> Any:
+    return Client().post(path, body, content_type="application/json", headers=headers)
+
+
+def test_api_secretariat_creates_and_opens_a_round(world: World, needs: list[Need]) -> None:
+    secretariat = _token(world.people["secretariat"])
+    officer = _token(world.people["lea_pl"])
+
+    created = _post("/api/v1/rounds", _round_body(world, needs), secretariat)
+
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["status"], data["method"], data["tlp"]) == ("draft", "criteria", "TLP:GREEN")
+    assert data["electorate"] == {"role": "lea", "groups": [], "countries": ["DE", "PL"]}
+    assert data["equal_country_weight"] is True
+    assert data["weights"] == {"impact": 1.0, "urgency": 1.0, "feasibility": 0.0, "breadth": 0.0}
+    assert [n["id"] for n in data["needs"]] == [n.pk for n in needs]
+    url = f"/api/v1/rounds/{data['id']}"
+    assert Client().get(url, headers=secretariat).json()["status"] == "draft"
+    assert Client().get(url, headers=officer).status_code == 404  # a draft is not theirs
+    assert AuditEntry.objects.filter(action="round.created").count() == 1
+
+    opened = _post(f"{url}/open", None, secretariat)
+
+    assert opened.status_code == 200, opened.content
+    assert opened.json()["status"] == "open"
+    seen = Client().get(url, headers=officer).json()
+    assert seen["status"] == "open" and seen["may_vote"] is True
+    assert Update.objects.filter(kind=UpdateKind.ROUND_OPENED, round_id=data["id"]).exists()
+    again = _post(f"{url}/open", None, secretariat)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+
+
+def test_api_round_writes_need_the_write_scope(world: World, needs: list[Need]) -> None:
+    secretariat = world.people["secretariat"]
+    read_only = token_create(user=secretariat, name="r", scopes="needs:read").secret
+    headers = {"Authorization": f"Bearer {read_only}"}
+    draft = round_create(
+        viewer=_viewer(secretariat), actor=secretariat, network=world.enlets,
+        spec=_spec(world, needs),
+    )  # fmt: skip
+
+    created = _post("/api/v1/rounds", _round_body(world, needs), headers)
+    opened = _post(f"/api/v1/rounds/{draft.pk}/open", None, headers)
+
+    assert created.status_code == 403 and created.json()["error"]["code"] == "insufficient_scope"
+    assert opened.status_code == 403 and opened.json()["error"]["code"] == "insufficient_scope"
+    assert Round.objects.count() == 1
+    assert Round.objects.get().status == RoundStatus.DRAFT
+
+
+def test_api_members_neither_create_nor_open_rounds(world: World, needs: list[Need]) -> None:
+    secretariat = world.people["secretariat"]
+    officer = _token(world.people["lea_pl"])
+    draft = round_create(
+        viewer=_viewer(secretariat), actor=secretariat, network=world.enlets,
+        spec=_spec(world, needs),
+    )  # fmt: skip
+
+    created = _post("/api/v1/rounds", _round_body(world, needs), officer)
+    opened = _post(f"/api/v1/rounds/{draft.pk}/open", None, officer)
+    anonymous = Client().post(f"/api/v1/rounds/{draft.pk}/open")
+
+    assert created.status_code == 403 and created.json()["error"]["code"] == "permission_denied"
+    assert opened.status_code == 404  # they may not even know the draft exists
+    assert anonymous.status_code == 401
+    assert Round.objects.count() == 1
+    assert Round.objects.get().status == RoundStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"closes_at": (timezone.now() - timedelta(days=1)).isoformat()},  # before it opens
+        {"needs": [1]},
+        {"needs": ["1", "2"]},
+        {"method": "borda"},
+        {"title": "   "},
+        {"tlp": "RED"},
+        {"audience": ["members"]},  # wider than the network
+        {"audience": ["nonsense"]},
+        {"countries": ["XX"]},
+        {"groups": [2**31 - 1]},
+        {"weights": {"impact": 0, "urgency": 0, "feasibility": 0, "breadth": 0}},
+        {"points_budget": "100"},
+        {"points_budget": 0},
+        {"equal_country_weight": 1},
+        {"opens_at": 0},
+        {"network": "NOPE"},
+    ],
+)
+def test_api_invalid_round_bodies_change_nothing(
+    world: World, needs: list[Need], changes: dict[str, Any]
+) -> None:
+    response = _post(
+        "/api/v1/rounds", _round_body(world, needs, changes), _token(world.people["secretariat"])
+    )
+
+    assert response.status_code in (404, 422), response.content
+    error = response.json()["error"]
+    assert error["code"] in ("invalid_request", "not_found") and error["message"]
+    assert not Round.objects.exists()
+
+
+def test_api_a_round_takes_only_needs_the_secretariat_may_pick(
+    world: World, needs: list[Need]
+) -> None:
+    submitted = _need(world, "Not curated yet", status=NeedStatus.SUBMITTED)
+
+    response = _post(
+        "/api/v1/rounds",
+        _round_body(world, [*needs, submitted]),
+        _token(world.people["secretariat"]),
+    )
+
+    assert response.status_code == 422
+    assert "accepted needs" in response.json()["error"]["message"]
+    assert not Round.objects.exists()
