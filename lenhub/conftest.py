@@ -293,3 +293,19 @@ def build_world() -> World:
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``own_installation`` start lenhub in subprocesses on a SQLite
+    installation of their own, so they would run the same twice: only the embedded run
+    (SQLite) runs them; the PostgreSQL run says why it skips them."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    skip = pytest.mark.skip(
+        reason="own_installation: runs on its own SQLite installation, in the embedded run"
+    )
+    for item in items:
+        if item.get_closest_marker("own_installation"):
+            item.add_marker(skip)

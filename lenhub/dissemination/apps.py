@@ -13,4 +13,4 @@ class DisseminationConfig(AppConfig):
 
         register()
         scope_register("guidance:read", _("Read guidance you may see, and its reach"))
-        scope_register("guidance:write", _("Acknowledge and relay guidance"))
+        scope_register("guidance:write", _("Publish, relay and acknowledge guidance"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_installation]
 
 # Variables that would point the installation somewhere other than the temporary data
 # directory, or at another database, cache or key.

@@ -64,6 +64,7 @@ def test_readyz_checks_every_part(db: Any) -> None:
     assert all(check["ok"] for check in body["checks"].values())
 
 
+@pytest.mark.own_installation
 def test_readyz_names_an_unreachable_database(tmp_path: Path) -> None:
     response, _logs = _run(
         tmp_path, "/readyz", DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing", MIGRATE="0"
@@ -77,6 +78,7 @@ def test_readyz_names_an_unreachable_database(tmp_path: Path) -> None:
     assert body["checks"]["cache"]["ok"] is True
 
 
+@pytest.mark.own_installation
 def test_readyz_names_an_unreachable_redis(tmp_path: Path) -> None:
     response, _logs = _run(tmp_path, "/readyz", REDIS_URL="redis://127.0.0.1:1/0")
 
@@ -88,6 +90,7 @@ def test_readyz_names_an_unreachable_redis(tmp_path: Path) -> None:
     assert "127.0.0.1" not in response["body"]  # no error text, no addresses
 
 
+@pytest.mark.own_installation
 def test_logs_are_json_lines_carrying_the_request_id(tmp_path: Path) -> None:
     response, logs = _run(tmp_path, "/healthz?q=secret-search-words")
 
@@ -100,6 +103,7 @@ def test_logs_are_json_lines_carrying_the_request_id(tmp_path: Path) -> None:
     assert "secret-search-words" not in json.dumps(logs)  # query strings are not logged
 
 
+@pytest.mark.own_installation
 def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(tmp_path: Path) -> None:
     kept, _ = _run(tmp_path, "/healthz", headers={"HTTP_X_REQUEST_ID": "proxy-1234abcd"})
     replaced, _ = _run(tmp_path, "/healthz", headers={"HTTP_X_REQUEST_ID": "bad id\nforged"})
@@ -108,6 +112,7 @@ def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(tmp_path: Pat
     assert len(replaced["request_id"]) == 32
 
 
+@pytest.mark.own_installation
 def test_a_server_error_is_logged_with_its_request_id(tmp_path: Path) -> None:
     """Without its tables the API fails; the failure is logged with the request id and
     answered in the API's error shape, without internals."""

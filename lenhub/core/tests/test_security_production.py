@@ -58,6 +58,9 @@ def _scratch_dir() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="lenhub-prod-", dir=base)
 
 
+pytestmark = pytest.mark.own_installation
+
+
 @pytest.fixture(scope="module")
 def migrated_database() -> Iterator[Path]:
     """``lenhub migrate`` on an empty production database, done once for the module."""
