@@ -298,7 +298,10 @@ def world(db: Any) -> World:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``own_installation`` start lenhub in subprocesses on a SQLite
     installation of their own, so they would run the same twice: only the embedded run
-    (SQLite) runs them; the PostgreSQL run says why it skips them."""
+    (SQLite) runs them. Browser tests drive pages whose database work the HTTP tests
+    already run on PostgreSQL; there, only those also marked ``both_databases`` (the
+    whole needs cycle) run, so that both runs fit CI's half hour. The PostgreSQL run
+    says why it skips the others."""
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -306,6 +309,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(
         reason="own_installation: runs on its own SQLite installation, in the embedded run"
     )
+    browser = pytest.mark.skip(
+        reason="browser: runs in the embedded run; on PostgreSQL only the whole needs cycle"
+    )
     for item in items:
         if item.get_closest_marker("own_installation"):
             item.add_marker(skip)
+        elif item.get_closest_marker("browser") and not item.get_closest_marker("both_databases"):
+            item.add_marker(browser)

@@ -53,6 +53,7 @@ from lenhub.search.indexing import reindex
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.both_databases,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not chromium_available(), reason=CHROMIUM_MISSING),
 ]
