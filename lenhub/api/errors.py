@@ -88,3 +88,21 @@ def documented(*statuses: int) -> dict[int, type[ErrorOut]]:
 
 
 COMMON = (401, 422)  # every operation may see a bad token or bad parameters
+
+
+def service_call(call: Any, refused: str = "invalid_request") -> Any:
+    """Run a service call, turning its refusals into API errors: permission to 403,
+    an audience out of reach to 422, and what the service validates to ``refused``
+    (``conflict`` where that is only the object's state)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from lenhub.access.policy import AudienceError
+
+    try:
+        return call()
+    except PermissionDenied as error:
+        raise ApiError("permission_denied", str(error) or _("You may not do this.")) from None
+    except AudienceError as error:
+        raise ApiError("invalid_request", str(error)) from None
+    except ValidationError as error:
+        raise ApiError(refused, " ".join(error.messages)) from None

@@ -8,16 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from lenhub.access.policy import AudienceError, handling, record_read, tlp_label
+from lenhub.access.policy import handling, record_read, tlp_label
 from lenhub.accounts.tokens import scope_register
 from lenhub.api.auth import OPTIONAL_AUTH, principal
-from lenhub.api.errors import COMMON, ApiError, documented
+from lenhub.api.errors import COMMON, ApiError, documented, service_call
 from lenhub.api.fields import NO_NUL, SOME_WORDS, AudienceAtom, AuthorTlp, Id
 from lenhub.api.pagination import Page, PageParams
 from lenhub.needs import gaps, roadmap
@@ -379,19 +379,6 @@ class RoadmapCreateIn(Schema):
     tlp: AuthorTlp = Field("GREEN", description="Never TLP:RED.")
 
 
-def _roadmap_write(call: Any, refused: str = "invalid_request") -> Any:
-    """Run a service call; ``refused`` is the code of what the service validates
-    (``conflict`` where that is only the version's state)."""
-    try:
-        return call()
-    except PermissionDenied as error:
-        raise ApiError("permission_denied", str(error) or str(_("You may not do this."))) from None
-    except AudienceError as error:
-        raise ApiError("invalid_request", str(error)) from None
-    except ValidationError as error:
-        raise ApiError(refused, " ".join(error.messages)) from None
-
-
 @router.post(
     "/roadmaps/{acronym}/versions",
     response={201: RoadmapDetailOut, **documented(*COMMON, 403, 404)},
@@ -404,7 +391,7 @@ def roadmap_create_api(
 ) -> Status[RoadmapDetailOut]:
     caller = principal(request, WRITE, account=True)
     network = roadmap.network_get(acronym=acronym)
-    version = _roadmap_write(
+    version = service_call(
         lambda: roadmap.roadmap_create(
             viewer=caller.viewer,
             actor=caller.user,  # type: ignore[arg-type]
@@ -431,7 +418,7 @@ def roadmap_publish_api(request: HttpRequest, acronym: Acronym, version: int) ->
     found = roadmap.roadmap_get(
         viewer=caller.viewer, user=caller.user, acronym=acronym, number=version
     )
-    _roadmap_write(
+    service_call(
         lambda: roadmap.roadmap_publish(
             viewer=caller.viewer,
             actor=caller.user,  # type: ignore[arg-type]

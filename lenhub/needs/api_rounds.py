@@ -16,9 +16,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from lenhub.access.policy import AudienceError, Viewer, effective_tlp, record_read, tlp_label
+from lenhub.access.policy import Viewer, effective_tlp, record_read, tlp_label
 from lenhub.api.auth import OPTIONAL_AUTH, principal
-from lenhub.api.errors import COMMON, ApiError, documented
+from lenhub.api.errors import COMMON, ApiError, documented, service_call
 from lenhub.api.fields import (
     NO_NUL,
     SOME_WORDS,
@@ -412,19 +412,6 @@ class RoundCreateIn(Schema):
     tlp: AuthorTlp = "GREEN"
 
 
-def _round_write(call: Any, refused: str = "invalid_request") -> Any:
-    """Run a service call; ``refused`` is the code of what the service validates
-    (``conflict`` where that is only the round's state)."""
-    try:
-        return call()
-    except PermissionDenied as error:
-        raise ApiError("permission_denied", str(error) or _("You may not do this.")) from None
-    except AudienceError as error:
-        raise ApiError("invalid_request", str(error)) from None
-    except ValidationError as error:
-        raise ApiError(refused, " ".join(error.messages)) from None
-
-
 @router.post(
     "",
     response={201: RoundDetailOut, **documented(*COMMON, 403, 404)},
@@ -456,7 +443,7 @@ def round_create_api(request: HttpRequest, body: RoundCreateIn) -> Status[RoundD
         points_budget=body.points_budget,
         weights=weights,
     )
-    created = _round_write(
+    created = service_call(
         lambda: round_create(
             viewer=caller.viewer,
             actor=caller.user,  # type: ignore[arg-type]
@@ -477,7 +464,7 @@ def round_create_api(request: HttpRequest, body: RoundCreateIn) -> Status[RoundD
 def round_open_api(request: HttpRequest, round_id: int) -> RoundDetailOut:
     caller = principal(request, WRITE, account=True)
     item = selectors.round_get(viewer=caller.viewer, pk=round_id)
-    _round_write(
+    service_call(
         lambda: round_open(
             viewer=caller.viewer,
             actor=caller.user,  # type: ignore[arg-type]
