@@ -10,7 +10,13 @@ their frequencies stay those of real security research. Audiences are mixed (70%
 15% members, 10% a network, 5% a group). The reader is a vetted police officer, member of
 two networks and two groups, signed in with a second factor; every call asks for facets
 and snippets. Calls go through Django's test client to ``/api/v1/search`` (the whole
-request path except the socket). Prints p50 and p95 per engine and size.
+request path except the socket). Prints p50 and p95 per engine and size, twice:
+
+- ``mixed``: the 20 short questions below, each asked five times (after ten warm-up
+  calls), so most calls are questions asked before, as on a busy day;
+- ``new``: the 71 practitioner questions of ``bench/queries/cordis_relevance.json``, each
+  asked once after the mixed series: every call is a question nobody asked since the
+  index last changed, so none is answered from remembered searches.
 
 ``--keep DIR`` keeps the built databases (SQLite in ``DIR/<size>``, PostgreSQL in the
 ``--postgres`` database suffixed ``_<size>``) and times them again on the next run with
@@ -39,6 +45,12 @@ QUERIES = [
 ]  # fmt: skip
 
 WORKER = Path(__file__).with_name("latency_worker.py")
+NEW = [
+    q["text"]
+    for q in json.loads(
+        Path(__file__).with_name("queries").joinpath("cordis_relevance.json").read_text("utf-8")
+    )["queries"]
+]
 
 
 def run(
@@ -53,7 +65,7 @@ def run(
     done = subprocess.run(
         [LENHUB, "shell", "-c", WORKER.read_text(encoding="utf-8")],
         env=env,
-        input=json.dumps([generated, requests, QUERIES, str(state) if state else None]),
+        input=json.dumps([generated, requests, QUERIES, NEW, str(state) if state else None]),
         capture_output=True,
         text=True,
     )
