@@ -5,7 +5,8 @@ dropped; each remaining word may bring synonyms practitioners and research proje
 for the same thing (a bomb is an improvised explosive device, a drone is an unmanned
 aerial vehicle). Each typed word and its synonyms form a group; a document must match
 every group (``strict``), and when too few do, the engines fall back to any group
-(``loose``), ranking the documents that match every group first.
+(``loose``; ``lenhub.search.services`` keeps the rarest groups only on a large index),
+ranking the documents that match every group first.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ are made only for the hits on the page.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import heapq
 import html
 import math
@@ -21,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from lenhub.access.policy import Viewer, handling
@@ -118,6 +120,30 @@ def _filters(filters: dict[str, str | int | None]) -> tuple[str, list[Any]]:
 MIN_STRICT = 10  # fewer documents than this match every group: add those matching any
 
 
+def _relaxed(search_engine: Engine, query: ParsedQuery) -> ParsedQuery:
+    """What to match when too few documents match every group: any of its terms; with
+    ``LENHUB_SEARCH_RELAXED_POSTINGS`` = N, only those of the rarest groups (and
+    phrases) that together occur in at most N documents, always the rarest one. Any
+    word of a long question matched most of a large index (170,000 of 200,000 documents:
+    about a second to rank and count); keeping the rare words bounds that, but loses the
+    rank that the more common words of the question gave (bench/RESULTS.md)."""
+    budget = settings.LENHUB_SEARCH_RELAXED_POSTINGS
+    if not budget:
+        return query
+    units = [group for group in query.groups if group] + [(p,) for p in query.phrases]
+    counts = search_engine.document_frequencies([t for unit in units for t in unit])
+    sizes = [sum(counts[t][1] for t in unit) for unit in units]
+    kept: set[int] = set()
+    postings = 0
+    for index in sorted(range(len(units)), key=lambda i: (sizes[i], i)):
+        if kept and postings + sizes[index] > budget:
+            break
+        kept.add(index)
+        postings += sizes[index]
+    terms = {t for i in kept for t in units[i]}
+    return dataclasses.replace(query, terms=tuple(t for t in query.terms if t in terms))
+
+
 def search(
     viewer: Viewer,
     text: str = "",
@@ -194,17 +220,17 @@ def _search(
         return _browse(where, params, limit=limit, offset=offset, facets=facets, query=query)
     search_engine = engine()
 
-    def matching(strict: bool) -> list[tuple[Any, ...]]:
+    def matching(match: ParsedQuery, strict: bool) -> list[tuple[Any, ...]]:
         """One pass over the matching documents the reader may see: what ranking,
         totals and facets need, nothing else."""
         sql, match_params = search_engine.matching(
-            query, strict=strict, columns=FACET_COLUMNS, where=where
+            match, strict=strict, columns=FACET_COLUMNS, where=where
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*match_params, *params])
             return cursor.fetchall()
 
-    rows = matching(strict=require_all and query.can_relax)
+    rows = matching(query, strict=require_all and query.can_relax)
     # id -> (matches every group, among the first documents ranked again, rank)
     order: dict[int, tuple[int, int, float]] = {row[0]: (1, 0, float(row[1])) for row in rows}
     relaxed = False
@@ -218,7 +244,7 @@ def _search(
         )
     ):  # a filter narrows what the reader chose from; it never widens the match
         relaxed = True
-        for row in matching(strict=False):
+        for row in matching(_relaxed(search_engine, query), strict=False):
             if row[0] not in order:
                 order[row[0]] = (0, 0, float(row[1]))
                 rows.append(row)
@@ -229,7 +255,7 @@ def _search(
     else:
         ranked = heapq.nsmallest(offset + limit, order, key=lambda pk: _sort_key(order, pk))
         ranked = ranked[offset:]
-    hits = _hits(ranked, {pk: order[pk][2] for pk in ranked})
+    hits = _hits(ranked, {pk: order[pk][2] for pk in ranked}, (access_sql, access_params))
     result = SearchResult(hits=hits, total=len(rows), query=query, relaxed=relaxed)
     if facets:
         result.facets = _count_facets(rows)
@@ -353,15 +379,20 @@ def _top(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
 
 
-def _hits(ids: list[int], scores: dict[int, float]) -> list[Hit]:
+def _hits(
+    ids: list[int], scores: dict[int, float], access: tuple[str, list[Any]] | None = None
+) -> list[Hit]:
+    """The page's documents; with ``access``, checked once more against the documents'
+    own rows (an engine may have matched them on a copy of their audience)."""
     if not ids:
         return []
     marks = ",".join(["%s"] * len(ids))
+    condition, condition_params = access or ("1 = 1", [])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT d.id, d.kind, d.object_id, d.title, d.url, d.source_id, d.tlp "
-            f"FROM search_searchdocument d WHERE d.id IN ({marks})",
-            ids,
+            f"FROM search_searchdocument d WHERE d.id IN ({marks}) AND {condition}",
+            [*ids, *condition_params],
         )
         found = {row[0]: row for row in cursor.fetchall()}
     return [

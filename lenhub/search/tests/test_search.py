@@ -19,6 +19,7 @@ from lenhub.access.services import restricted_set_audience
 from lenhub.conftest import World
 from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
 from lenhub.knowledge.tests.conftest import shared_data
+from lenhub.search import engines
 from lenhub.search.engines import engine
 from lenhub.search.models import SearchDocument
 from lenhub.search.services import MIN_STRICT, more_like_this, search
@@ -224,6 +225,37 @@ def test_flush_leaves_nothing_of_the_old_documents_in_the_index(world: World) ->
     assert search(ANONYMOUS, canary).total == 0
 
 
+def test_sqlite_keeps_its_narrow_copy_of_access_and_facets_in_step(world: World) -> None:
+    """SQLite searches decide access on ``search_narrow``: every write, audience change,
+    deletion and flush must leave it equal to the documents' own columns."""
+    if connection.vendor != "sqlite":
+        pytest.skip("search_narrow is the embedded engine's")
+    columns = "id, audience_id, kind, programme, status, trl, year, countries, topics"
+
+    def copies() -> tuple[list[Any], list[Any]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM search_searchdocument ORDER BY id")  # noqa: S608
+            documents = cursor.fetchall()
+            cursor.execute(f"SELECT {columns} FROM search_narrow ORDER BY id")  # noqa: S608
+            return documents, cursor.fetchall()
+
+    project, canary = _restricted_project(world, ["public"], "CLEAR")
+    other, _ = _restricted_project(world, ["public"], "CLEAR")
+    documents, narrow = copies()
+    assert len(documents) >= 2 and narrow == documents
+    restricted_set_audience(
+        item=project, audience=[f"network:{world.enlets.pk}"], tlp="AMBER", actor=None
+    )
+    documents, narrow = copies()
+    assert narrow == documents
+    assert search(ANONYMOUS, canary).total == 0  # the copy says what the document says
+    other.delete()
+    documents, narrow = copies()
+    assert narrow == documents and other.pk not in {row[0] for row in narrow}
+    call_command("flush", "--no-input", verbosity=0)
+    assert copies() == ([], [])
+
+
 def test_a_query_of_only_stop_words_lists_everything_visible(world: World) -> None:
     _restricted_project(world, ["public"], "CLEAR")
     _restricted_project(world, ["members"], "GREEN")
@@ -252,6 +284,42 @@ def test_every_word_is_required_unless_too_few_items_match_them_all(world: World
     # a filter narrows what the reader chose from: no item with one word comes back
     filtered = search(ANONYMOUS, "zorblat quenth", filters={"type": "project"}, limit=20)
     assert not filtered.relaxed and filtered.total == len(many) + 1
+
+
+def test_a_relaxed_search_keeps_the_rare_words_when_the_common_ones_would_match_too_much(
+    world: World, settings: Any
+) -> None:
+    """With ``LENHUB_SEARCH_RELAXED_POSTINGS`` = N, a relaxed question matches documents
+    with any of its rarest words only, as many as together occur in at most N documents:
+    "any word" of a long question matched most of a large index. 0 (the default) keeps
+    every word."""
+
+    def public(title: str) -> Project:
+        project = Project.objects.create(acronym=title.split()[0].upper(), title=title)
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+        return project
+
+    common = [public(f"plomber survey {n}") for n in range(6)]  # 6 documents say "plomber"
+    rare = [public(f"quixdal tracker {n}") for n in range(2)]  # 2 say "quixdal"
+    vantic = public("vantic report")  # 1 says "vantic"
+    question = "plomber quixdal vantic"  # no document has all three words
+    found = search(ANONYMOUS, question, limit=20)
+    # by default every word counts: all nine documents
+    assert found.relaxed and found.total == 9
+    settings.LENHUB_SEARCH_RELAXED_POSTINGS = 9
+    engines._RESULTS.clear()  # remembered under the same index: forget the first answer
+    assert search(ANONYMOUS, question, limit=20).total == 9  # 9 fit a budget of 9
+    settings.LENHUB_SEARCH_RELAXED_POSTINGS = 3
+    engines._RESULTS.clear()  # remembered under the same index: forget the first answer
+    found = search(ANONYMOUS, question, limit=20)
+    # 1 + 2 documents fit the budget of 3: the common word is dropped, the rare ones kept
+    assert found.relaxed and found.total == 3
+    assert {hit.object_id for hit in found.hits} == {vantic.pk, *(p.pk for p in rare)}
+    assert not {hit.object_id for hit in found.hits} & {p.pk for p in common}
+    settings.LENHUB_SEARCH_RELAXED_POSTINGS = 1
+    engines._RESULTS.clear()
+    found = search(ANONYMOUS, question, limit=20)
+    assert found.total == 1 and found.hits[0].object_id == vantic.pk  # always the rarest
 
 
 def test_postgresql_takes_how_rare_a_word_is_from_the_planner_statistics(
@@ -316,6 +384,12 @@ def test_a_remembered_search_is_reused_only_under_the_same_index_and_holding(
     red = AudienceSet.objects.get_or_create(keys="participants", defaults={"named": True})[0]
     SearchDocument.objects.filter(kind="project", object_id=project.pk).update(audience=red)
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":  # as the other process's ``SqliteEngine.write``
+            cursor.execute(
+                "UPDATE search_narrow SET audience_id = %s WHERE id = (SELECT id FROM "
+                "search_searchdocument WHERE kind = 'project' AND object_id = %s)",
+                [red.pk, project.pk],
+            )
         cursor.execute("UPDATE search_searchindexstate SET token = 'elsewhere' WHERE id = 1")
     assert len(engines._RESULTS) == remembered  # this process was not told
     assert search(member, canary).total == 0
