@@ -386,6 +386,8 @@ class PostgresEngine(Engine):
         return f"({sql})", params
 
     def _tsquery(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
+        if not strict and query.anchors:  # the rank of the first documents counts the rest
+            return self._any(query.anchors)
         if not strict or not query.can_relax:
             return self._any(query.terms)
         parts, params = [], []

@@ -5,8 +5,8 @@ dropped; each remaining word may bring synonyms practitioners and research proje
 for the same thing (a bomb is an improvised explosive device, a drone is an unmanned
 aerial vehicle). Each typed word and its synonyms form a group; a document must match
 every group (``strict``), and when too few do, the engines fall back to any group
-(``loose``; ``lenhub.search.services`` keeps the rarest groups only on a large index),
-ranking the documents that match every group first.
+(``loose``; on a large index a document must also have one of the rarest words, the
+``anchors``), ranking the documents that match every group first.
 """
 
 from __future__ import annotations
@@ -214,6 +214,9 @@ class ParsedQuery:
     # what projects call two typed words together ("counter drone" -> "anti-drone"):
     # each stands for both words' groups at once
     phrases: tuple[str, ...] = ()
+    # loose matching: when set, a document must have one of these terms (the others
+    # still count in the rank where the engine ranks by the match)
+    anchors: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -260,10 +263,17 @@ def fts5_term(term: str) -> str:
 
 
 def fts5_match(query: ParsedQuery, *, strict: bool = False) -> str:
-    """An FTS5 MATCH expression. Loose: any term (or phrase), joined by OR. Strict: every
-    group (a word or one of its synonyms), or one of the phrases."""
+    """An FTS5 MATCH expression. Loose: any term (or phrase), joined by OR, and one of the
+    anchors when there are any. Strict: every group (a word or one of its synonyms), or
+    one of the phrases."""
     if not strict or not query.can_relax:
-        return " OR ".join(fts5_term(t) for t in query.terms if re.search("[a-z0-9]", t))
+        loose = " OR ".join(fts5_term(t) for t in query.terms if re.search("[a-z0-9]", t))
+        if query.anchors and set(query.anchors) != set(query.terms):
+            # the anchors occur twice: FTS5 counts a term in the rank only where the
+            # part of the expression holding it matches the document
+            anchors = " OR ".join(fts5_term(t) for t in query.anchors)
+            return f"({anchors}) AND ({loose})"
+        return loose
     groups = [
         "(" + " OR ".join(fts5_term(t) for t in group) + ")" for group in query.groups if group
     ]
