@@ -146,6 +146,19 @@ class Engine:
         raise NotImplementedError
 
 
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's variable-length integers, one after the other (FTS5's sizes and totals)."""
+    values, value, index = [], 0, 0
+    while index < len(blob):
+        byte = blob[index]
+        index += 1
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+    return values
+
+
 def _in(ids: Iterable[int]) -> tuple[str, list[int]]:
     values = list(ids)
     return ",".join(["%s"] * len(values)) or "NULL", values
@@ -234,21 +247,22 @@ class SqliteEngine(Engine):
         _SAMPLE[:] = [now + self.DF_SECONDS, found or (None, 1.0)]
         return _SAMPLE[1]
 
-    def feedback(self, words: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
-        """Scored in a scratch index of ``ids`` alone (a connection's temporary table):
-        in the whole index, the feedback words' long document lists made this cost
-        hundreds of milliseconds at 200,000 documents."""
-        if not words or not ids:
-            return {}
-        weights = ", ".join(str(w) for w in self.WEIGHTS)
+    TOKENIZE = "porter unicode61 remove_diacritics 2"  # as search_fts (migration 0002)
+    K1, B = 1.2, 0.75  # FTS5's bm25
+
+    def _scratch(self, ids: Sequence[int]) -> None:
+        """Fill a scratch index (a connection's temporary table) with ``ids`` alone: in
+        the whole index, long document lists made scoring a few words cost hundreds of
+        milliseconds at 200,000 documents. Filled once per search engine object."""
+        if getattr(self, "_scratched", None) == list(ids):
+            return
         marks, values = _in(ids)
         with connection.cursor() as cursor:
             # contentless: emptied at once ("delete-all"), where deleting rows of a table
-            # keeping its text tokenised each again (half of this function's time)
+            # keeping its text tokenised each again (half of the feedback's time)
             cursor.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_feedback USING fts5(title, "
-                "keywords, body, content = '', "
-                "tokenize = 'porter unicode61 remove_diacritics 2')"
+                f"keywords, body, content = '', tokenize = '{self.TOKENIZE}')"
             )
             cursor.execute(
                 "INSERT INTO temp.search_feedback(search_feedback) VALUES ('delete-all')"
@@ -258,12 +272,108 @@ class SqliteEngine(Engine):
                 f"title, keywords, body FROM search_searchdocument WHERE id IN ({marks})",
                 values,
             )
+        self._scratched = list(ids)
+
+    def feedback(self, words: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        """Scored in the scratch index of ``ids``, where the words are less rare (hence
+        ``FEEDBACK_WEIGHT``)."""
+        if not words or not ids:
+            return {}
+        weights = ", ".join(str(w) for w in self.WEIGHTS)
+        self._scratch(ids)
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rowid, -bm25(search_feedback, {weights}) FROM temp.search_feedback "
                 "WHERE search_feedback MATCH %s",
                 [" OR ".join(map(fts5_term, words))],
             )
             return {row[0]: float(row[1]) for row in cursor.fetchall()}
+
+    def rerank(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, float] | None:
+        """A relaxed match with anchors was ranked by the anchors alone: rank its first
+        documents by every term, with FTS5's bm25 and the whole index's figures (how
+        many documents have each term, their average length), counted in the scratch
+        index of those documents. Otherwise FTS5's rank stands."""
+        if not ids or not query.anchors or set(query.anchors) >= set(query.terms):
+            return None
+        self._scratch(ids)
+        stems = self._stems(query.terms)
+        wanted = sorted({stem for parts in stems.values() for stem in parts})
+        # (document, column) -> stem -> offsets
+        found: dict[tuple[int, int], dict[str, set[int]]] = {}
+        sizes: dict[int, int] = {}
+        marks, values = _in(wanted)
+        id_marks, id_values = _in(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_feedback_instances "
+                "USING fts5vocab(temp, search_feedback, instance)"
+            )
+            cursor.execute(
+                'SELECT doc, col, term, "offset" FROM temp.search_feedback_instances '
+                f"WHERE term IN ({marks})",
+                values,
+            )
+            columns = {"title": 0, "keywords": 1, "body": 2}
+            for doc, column, stem, offset in cursor.fetchall():
+                key = (doc, columns[column])
+                found.setdefault(key, {}).setdefault(stem, set()).add(offset)
+            cursor.execute(
+                f"SELECT id, sz FROM temp.search_feedback_docsize WHERE id IN ({id_marks})",
+                id_values,
+            )
+            for doc, blob in cursor.fetchall():
+                sizes[doc] = sum(_varints(blob))
+            cursor.execute("SELECT block FROM search_fts_data WHERE id = 1")
+            row = cursor.fetchone()
+        averages = _varints(row[0]) if row else [0]
+        documents, tokens = averages[0], sum(averages[1:])
+        average = tokens / documents if documents else 1.0
+        counts = self.document_frequencies(list(query.terms))
+        total = counts[""][1] or documents
+        scores: dict[int, float] = dict.fromkeys(ids, 0.0)
+        for term, parts in stems.items():
+            if not parts:
+                continue
+            n = counts[term][1]
+            idf = max(math.log((total - n + 0.5) / (n + 0.5)), 1e-6)
+            frequency: dict[int, float] = {}
+            for (doc, column), at in found.items():
+                starts = at.get(parts[0], set())
+                hits = sum(1 for o in starts if all(o + i in at.get(p, ()) for i, p in
+                                                    enumerate(parts[1:], start=1)))  # fmt: skip
+                if hits:
+                    frequency[doc] = frequency.get(doc, 0.0) + hits * self.WEIGHTS[column]
+            for doc, f in frequency.items():
+                length = sizes.get(doc, average)
+                scores[doc] += idf * f * (self.K1 + 1) / (
+                    f + self.K1 * (1 - self.B + self.B * length / average)
+                )
+        return scores
+
+    def _stems(self, terms: Sequence[str]) -> dict[str, list[str]]:
+        """Each term's tokens as the index holds them (stemmed, folded)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5(term, "
+                f"tokenize = '{self.TOKENIZE}')"
+            )
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms_instances "
+                "USING fts5vocab(temp, search_terms, instance)"
+            )
+            cursor.execute("DELETE FROM temp.search_terms")
+            cursor.executemany(
+                "INSERT INTO temp.search_terms(rowid, term) VALUES (%s, %s)",
+                list(enumerate(terms, start=1)),
+            )
+            cursor.execute(
+                'SELECT doc, term FROM temp.search_terms_instances ORDER BY doc, "offset"'
+            )
+            stems: dict[str, list[str]] = {term: [] for term in terms}
+            for doc, stem in cursor.fetchall():
+                stems[terms[doc - 1]].append(stem)
+        return stems
 
     def prune(self) -> int:
         super().prune()

@@ -214,8 +214,8 @@ class ParsedQuery:
     # what projects call two typed words together ("counter drone" -> "anti-drone"):
     # each stands for both words' groups at once
     phrases: tuple[str, ...] = ()
-    # loose matching: when set, a document must have one of these terms (the others
-    # still count in the rank where the engine ranks by the match)
+    # loose matching: when set, a document must have one of these terms; the engines
+    # rank the first documents again by all terms (``Engine.rerank``)
     anchors: tuple[str, ...] = ()
 
     @property
@@ -263,17 +263,12 @@ def fts5_term(term: str) -> str:
 
 
 def fts5_match(query: ParsedQuery, *, strict: bool = False) -> str:
-    """An FTS5 MATCH expression. Loose: any term (or phrase), joined by OR, and one of the
-    anchors when there are any. Strict: every group (a word or one of its synonyms), or
-    one of the phrases."""
+    """An FTS5 MATCH expression. Loose: any term (or phrase), joined by OR (any anchor,
+    when there are anchors). Strict: every group (a word or one of its synonyms), or one
+    of the phrases."""
     if not strict or not query.can_relax:
-        loose = " OR ".join(fts5_term(t) for t in query.terms if re.search("[a-z0-9]", t))
-        if query.anchors and set(query.anchors) != set(query.terms):
-            # the anchors occur twice: FTS5 counts a term in the rank only where the
-            # part of the expression holding it matches the document
-            anchors = " OR ".join(fts5_term(t) for t in query.anchors)
-            return f"({anchors}) AND ({loose})"
-        return loose
+        terms = query.anchors or query.terms  # the engine ranks the first again by all
+        return " OR ".join(fts5_term(t) for t in terms if re.search("[a-z0-9]", t))
     groups = [
         "(" + " OR ".join(fts5_term(t) for t in group) + ")" for group in query.groups if group
     ]

@@ -133,7 +133,10 @@ def _relaxed(search_engine: Engine, query: ParsedQuery) -> ParsedQuery:
     if not budget:
         return query
     units = [group for group in query.groups if group] + [(p,) for p in query.phrases]
-    counts = search_engine.document_frequencies([t for unit in units for t in unit])
+    terms_in_units = [t for unit in units for t in unit]
+    if len(terms_in_units) * search_engine.document_frequencies([])[""][1] <= budget:
+        return query  # even if every term were in every document (no counting needed)
+    counts = search_engine.document_frequencies(terms_in_units)
     sizes = [sum(counts[t][1] for t in unit) for unit in units]
     kept: set[int] = set()
     postings = 0
@@ -233,6 +236,7 @@ def _search(
             return cursor.fetchall()
 
     rows = matching(query, strict=require_all and query.can_relax)
+    ranked_as = query  # the query whose match ranked ``rows`` (a relaxed one may have anchors)
     # id -> (matches every group, among the first documents ranked again, rank)
     order: dict[int, tuple[int, int, float]] = {row[0]: (1, 0, float(row[1])) for row in rows}
     relaxed = False
@@ -246,11 +250,12 @@ def _search(
         )
     ):  # a filter narrows what the reader chose from; it never widens the match
         relaxed = True
-        for row in matching(_relaxed(search_engine, query), strict=False):
+        ranked_as = _relaxed(search_engine, query)
+        for row in matching(ranked_as, strict=False):
             if row[0] not in order:
                 order[row[0]] = (0, 0, float(row[1]))
                 rows.append(row)
-    pool = _refine(search_engine, query, order, feedback=feedback)
+    pool = _refine(search_engine, ranked_as, order, feedback=feedback)
     if offset + limit <= len(pool):
         # the pool is the first of ``order`` and was ranked again ahead of the rest
         ranked = sorted(pool, key=lambda pk: _sort_key(order, pk))[offset : offset + limit]

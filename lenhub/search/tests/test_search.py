@@ -4,6 +4,7 @@ totals, facets and snippets), the API and "more like this". Runs on the embedded
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import secrets
 from pathlib import Path
@@ -408,3 +409,33 @@ def test_without_an_index_token_nothing_is_remembered(world: World) -> None:
     assert engines.index_token() is None
     assert search(ANONYMOUS, canary).total == 1
     assert not engines._RESULTS
+
+
+def test_sqlite_ranks_an_anchored_match_again_as_fts5_would_rank_every_term(
+    cordis: None,
+) -> None:
+    """A relaxed match with anchors is ranked by the anchors; its first documents are
+    ranked again by every term in Python, from the scratch index's term offsets and the
+    whole index's figures. On an index small enough for exact counts, that is FTS5's own
+    bm25 over the whole index, to rounding."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the embedded engine's rerank")
+    from lenhub.search.engines import SqliteEngine
+    from lenhub.search.query import fts5_match, parse
+
+    for text in ("detecting explosives at airports", "law enforcement drone detection"):
+        query = parse(text)
+        everything = fts5_match(query)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid, -bm25(search_fts, 8.0, 3.0, 1.0) FROM search_fts "
+                "WHERE search_fts MATCH %s ORDER BY 2 DESC LIMIT 40",
+                [everything],
+            )
+            expected = dict(cursor.fetchall())
+        anchored = dataclasses.replace(query, anchors=query.terms[:1])
+        got = SqliteEngine().rerank(anchored, list(expected))
+        assert got is not None and len(expected) == 40
+        for pk, score in expected.items():
+            assert got[pk] == pytest.approx(score, rel=1e-6), (text, pk)
+    assert SqliteEngine().rerank(query, list(expected)) is None  # no anchors: FTS5's rank
