@@ -93,10 +93,23 @@ class Engine:
         """A finer rank for the first documents of ``hits``, or None to keep theirs."""
         return None
 
+    # above 0, ``matching``'s rank is coarse: ``first_rank`` ranks that many of the
+    # best of its matches finely
+    FIRST_RANK = 0
+
+    def first_rank(
+        self, query: ParsedQuery, ids: Sequence[int], *, strict: bool
+    ) -> dict[int, float]:
+        """The fine rank of ``ids`` (matches of ``query``), above every coarse rank."""
+        raise NotImplementedError
+
     # how much the feedback words' rank adds (each engine's feedback rank has its scale)
     FEEDBACK_WEIGHT = 0.3
     # how many of the first documents ``rerank`` and feedback rank again
     RERANK_POOL = 100
+
+    def rerank_pool(self) -> int:
+        return self.RERANK_POOL
 
     DF_SECONDS = 300.0
 
@@ -159,7 +172,7 @@ def _varints(blob: bytes) -> list[int]:
     return values
 
 
-def _in(ids: Iterable[int]) -> tuple[str, list[int]]:
+def _in(ids: Iterable[Any]) -> tuple[str, list[Any]]:
     values = list(ids)
     return ",".join(["%s"] * len(values)) or "NULL", values
 
@@ -346,8 +359,11 @@ class SqliteEngine(Engine):
                     frequency[doc] = frequency.get(doc, 0.0) + hits * self.WEIGHTS[column]
             for doc, f in frequency.items():
                 length = sizes.get(doc, average)
-                scores[doc] += idf * f * (self.K1 + 1) / (
-                    f + self.K1 * (1 - self.B + self.B * length / average)
+                scores[doc] += (
+                    idf
+                    * f
+                    * (self.K1 + 1)
+                    / (f + self.K1 * (1 - self.B + self.B * length / average))
                 )
         return scores
 
@@ -432,6 +448,12 @@ class PostgresEngine(Engine):
     # rather than from counting: a count of a common word took 0.7 s at 200,000.
     STATISTICS_FROM = 20_000
     RERANK_POOL = 200  # the first rank is coarse (no inverse document frequency)
+
+    def rerank_pool(self) -> int:
+        """200 documents on the real sample (712: 1.105x the baseline, 100 gave 1.095x);
+        100 from ``STATISTICS_FROM`` documents on, where BM25 of 200 took twice as long
+        and 100 ranked the first ten as well (bench/RESULTS.md, at 200,000)."""
+        return self.RERANK_POOL if self._statistics() is None else 100
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, tuple[str, int]]:
         stats = self._statistics()
@@ -587,15 +609,41 @@ class PostgresEngine(Engine):
     def matching(
         self, query: ParsedQuery, *, strict: bool, columns: str, where: str
     ) -> tuple[str, list[Any]]:
-        """One scan: ``where`` and the columns read with the match and the rank (joining
-        the matches to the documents again read every matching row twice)."""
+        """One scan: ``where`` and the columns read with the match (joining the matches
+        to the documents again read every matching row twice). The rank is coarse: 1
+        when the title or keywords (``head``) have one of the terms, else 0; unpacking
+        every match's full vector for ``ts_rank`` was most of a search's time
+        (``first_rank`` ranks the best of them finely)."""
         tsquery, params = self._tsquery(query, strict=strict)
+        any_sql, any_params = self._any(query.anchors or query.terms)
         return (
-            "SELECT d.id, ts_rank(%s::float4[], d.vector, q.query, 1) AS rank, "
+            f"SELECT d.id, (d.head @@ {any_sql})::int AS rank, "
             f"{columns} FROM search_searchdocument d, (SELECT {tsquery} AS query) q "
             f"WHERE d.vector @@ q.query AND {where}",
-            [self.WEIGHTS, *params],
+            [*any_params, *params],
         )
+
+    # ``ts_rank`` for at most this many of the matches, those naming a term in their
+    # title or keywords first: every match on an index of up to this many documents
+    FIRST_RANK = 1_000
+
+    def first_rank(
+        self, query: ParsedQuery, ids: Sequence[int], *, strict: bool
+    ) -> dict[int, float]:
+        """``ts_rank`` (title above keywords above text), plus 2 to stay above the
+        coarse ranks (0 or 1) of the matches not ranked finely."""
+        chosen = list(ids)
+        if not chosen:
+            return {}
+        tsquery, params = self._tsquery(query, strict=strict)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT d.id, 2 + ts_rank(%s::float4[], d.vector, q.query, 1) FROM "
+                f"search_searchdocument d, (SELECT {tsquery} AS query) q "
+                "WHERE d.id = ANY(%s)",
+                [self.WEIGHTS, *params, chosen],
+            )
+            return {row[0]: float(row[1]) for row in cursor.fetchall()}
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
@@ -621,12 +669,17 @@ class PostgresEngine(Engine):
         marks, values = _in(ids)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE search_searchdocument SET vector = "
+                "UPDATE search_searchdocument SET head = "
                 "setweight(to_tsvector(%s::regconfig, title), 'A') || "
-                "setweight(to_tsvector(%s::regconfig, keywords), 'B') || "
+                "setweight(to_tsvector(%s::regconfig, keywords), 'B') WHERE id IN "
+                f"({marks})",
+                [self.CONFIG, self.CONFIG, *values],
+            )
+            cursor.execute(
+                "UPDATE search_searchdocument SET vector = head || "
                 "setweight(to_tsvector(%s::regconfig, body), 'D') "
                 f"WHERE id IN ({marks})",
-                [self.CONFIG, self.CONFIG, self.CONFIG, *values],
+                [self.CONFIG, *values],
             )
         index_changed()
 

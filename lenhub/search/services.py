@@ -233,7 +233,13 @@ def _search(
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*match_params, *params])
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if search_engine.FIRST_RANK and rows:  # the engine's rank was coarse
+            best = heapq.nsmallest(search_engine.FIRST_RANK, rows, key=lambda r: (-r[1], r[0]))
+            finer = search_engine.first_rank(match, [row[0] for row in best], strict=strict)
+            rows = [(row[0], finer[row[0]], *row[2:]) if row[0] in finer else row
+                    for row in rows]  # fmt: skip
+        return rows
 
     rows = matching(query, strict=require_all and query.can_relax)
     ranked_as = query  # the query whose match ranked ``rows`` (a relaxed one may have anchors)
@@ -276,7 +282,7 @@ def _search(
 
 
 # Pseudo-relevance feedback: the best few documents say what else the reader's subject is
-# called; the engine's first RERANK_POOL documents are ranked again, adding its
+# called; the engine's first ``rerank_pool()`` documents are ranked again, adding its
 # FEEDBACK_WEIGHT of their rank for the FEEDBACK_WORDS words that those FEEDBACK_TOP
 # documents share most and that are rare in the whole index. Measured in
 # bench/relevance.py (bench/RESULTS.md).
@@ -312,10 +318,11 @@ def _refine(
     *,
     feedback: bool,
 ) -> list[int]:
-    """Rank the engine's first ``RERANK_POOL`` documents of ``order`` again, in place: with the
+    """Rank the engine's first ``rerank_pool()`` documents of ``order`` again, in place: with the
     engine's finer rank, then with feedback words. Returns those documents."""
     firsts = heapq.nsmallest(
-        search_engine.RERANK_POOL, ((-tier, -rank, pk) for pk, (tier, _, rank) in order.items())
+        search_engine.rerank_pool(),
+        ((-tier, -rank, pk) for pk, (tier, _, rank) in order.items()),
     )  # as ``_sort_key`` while no document is pooled, without a call per document
     pool = [pk for _, _, pk in firsts]
     finer = search_engine.rerank(query, pool)

@@ -439,3 +439,48 @@ def test_sqlite_ranks_an_anchored_match_again_as_fts5_would_rank_every_term(
         for pk, score in expected.items():
             assert got[pk] == pytest.approx(score, rel=1e-6), (text, pk)
     assert SqliteEngine().rerank(query, list(expected)) is None  # no anchors: FTS5's rank
+
+
+def test_postgresql_ranks_finely_the_matches_naming_the_words_in_their_title_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's match reads a coarse rank (a term in the title or keywords: the small
+    ``head`` vector) and ``ts_rank``s only the best ``FIRST_RANK`` matches: unpacking
+    every match's full vector was most of a search's time on a large index."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's first rank")
+    from lenhub.search.engines import PostgresEngine
+
+    def public(title: str, summary: str = "") -> Project:
+        project = Project.objects.create(acronym=title.split()[0].upper(), title=title,
+                                         summary=summary)  # fmt: skip
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+        return project
+
+    in_text = [public(f"survey {n}", "zentrik zentrik zentrik in the text " * 3) for n in range(3)]
+    titled = [public(f"zentrik pilot {n}") for n in range(2)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchdocument WHERE head @@ to_tsquery('zentrik')"
+        )
+        assert cursor.fetchone()[0] == 2  # written with the document
+    # the first rank alone (BM25 of the first documents and feedback off)
+    monkeypatch.setattr(PostgresEngine, "rerank", lambda self, query, ids: None)
+    found = search(ANONYMOUS, "zentrik", limit=10, feedback=False)
+    assert found.total == 5 and all(hit.score > 2 for hit in found.hits)  # all finely
+    monkeypatch.setattr(PostgresEngine, "FIRST_RANK", 2)
+    engines._RESULTS.clear()
+    found = search(ANONYMOUS, "zentrik", limit=10, feedback=False)
+    assert found.total == 5
+    ids = [hit.object_id for hit in found.hits]
+    assert set(ids[:2]) == {p.pk for p in titled}  # ranked finely, above the others
+    assert all(hit.score > 2 for hit in found.hits[:2])
+    assert set(ids[2:]) == {p.pk for p in in_text}
+    assert all(hit.score == 0 for hit in found.hits[2:])  # coarse: not in the title
+    titled[0].title, titled[0].acronym = "renamed pilot", "RENAMED"
+    titled[0].save()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchdocument WHERE head @@ to_tsquery('zentrik')"
+        )
+        assert cursor.fetchone()[0] == 1  # and kept in step
