@@ -18,6 +18,12 @@ request path except the socket). Prints p50 and p95 per engine and size, twice:
   asked once after the mixed series: every call is a question nobody asked since the
   index last changed, so none is answered from remembered searches.
 
+Also prints ``top10_ndcg``: how well the first ten results answer those 71 questions on
+this index, as an anonymous reader. Generated records take a real project's title, so
+each result counts with the grade judged for the project whose title it has (the ideal
+is ten results of the best grade). It compares settings that change what a large index
+returns (``LENHUB_SEARCH_RELAXED_POSTINGS=0`` in the environment, for instance).
+
 ``--keep DIR`` keeps the built databases (SQLite in ``DIR/<size>``, PostgreSQL in the
 ``--postgres`` database suffixed ``_<size>``) and times them again on the next run with
 the same ``DIR`` instead of building them again (a 200,000-record build takes minutes).
@@ -46,7 +52,7 @@ QUERIES = [
 
 WORKER = Path(__file__).with_name("latency_worker.py")
 NEW = [
-    q["text"]
+    {"text": q["text"], "grades": {k: v["grade"] for k, v in q["relevant"].items()}}
     for q in json.loads(
         Path(__file__).with_name("queries").joinpath("cordis_relevance.json").read_text("utf-8")
     )["queries"]

@@ -18,11 +18,14 @@ from django.db import connection, transaction
 from django.test import Client
 
 from lenhub.access.models import AudienceKey
+from lenhub.access.policy import ANONYMOUS
 from lenhub.conftest import build_world, client_sign_in, join
 from lenhub.knowledge.models import Participation, Project
+from lenhub.search import engines
 from lenhub.search.engines import engine
 from lenhub.search.indexing import audience_set
 from lenhub.search.models import SearchDocument, SearchFacetValue
+from lenhub.search.services import search
 
 size, requests, queries, new, state_file = json.load(sys.stdin)
 state = Path(state_file) if state_file else None
@@ -154,12 +157,34 @@ def p95(sorted_ms: list[float]) -> float:
 
 
 fresh: list[float] = []
-for text in new:  # each asked once: never remembered
+for question in new:  # each asked once: never remembered
     started = time.perf_counter()
-    response = client.get("/api/v1/search", {"q": text, "limit": 20})
+    response = client.get("/api/v1/search", {"q": question["text"], "limit": 20})
     fresh.append((time.perf_counter() - started) * 1000)
     assert response.status_code == 200, response.content[:300]
 fresh.sort()
+
+# the first ten results, each graded as the project whose title it has
+projects = dict(Project.objects.filter(source="cordis").values_list("acronym", "source_id"))
+
+
+def judged(title: str) -> str | None:
+    acronym = title.split(":", 1)[0]
+    return projects.get(acronym) or projects.get(acronym.rsplit("-", 1)[0])
+
+
+gains = []
+for question in new:
+    engines._RESULTS.clear()
+    found = search(ANONYMOUS, question["text"], limit=10, facets=False, snippets=False)
+    grades = question["grades"]
+    dcg = sum(
+        (2 ** grades.get(judged(hit.title) or "", 0) - 1) / math.log2(i + 2)
+        for i, hit in enumerate(found.hits)
+    )
+    best = max(grades.values(), default=0)
+    ideal = sum((2**best - 1) / math.log2(i + 2) for i in range(10))
+    gains.append(dcg / ideal if ideal else 0.0)
 print(
     json.dumps(
         {
@@ -174,6 +199,7 @@ print(
             "new_p50_ms": round(statistics.median(fresh), 1),
             "new_p95_ms": round(p95(fresh), 1),
             "new_max_ms": round(fresh[-1], 1),
+            "top10_ndcg": round(statistics.mean(gains), 3),
         }
     )
 )
