@@ -399,9 +399,9 @@ LENHUB_SEARCH_ENGINE = env("LENHUB_SEARCH_ENGINE", "auto")
 if LENHUB_SEARCH_ENGINE not in ("auto", "sqlite", "postgres"):
     raise ImproperlyConfigured("LENHUB_SEARCH_ENGINE must be auto, sqlite or postgres.")
 # When too few documents match every word of a question, documents matching any of its
-# words follow. N > 0: they must have one of its rarest words that together occur in at
-# most N documents (the others still rank); 0: any word will do (slow on a very large
-# index). Measured in bench/RESULTS.md.
+# words follow. N > 0: only those with one of its rarest words, which together occur in
+# at most N documents (the first of them are ranked again by every word); 0: any word
+# will do (slow on a very large index). Measured in bench/RESULTS.md.
 LENHUB_SEARCH_RELAXED_POSTINGS = env_int("LENHUB_SEARCH_RELAXED_POSTINGS", 8000)
 if LENHUB_SEARCH_RELAXED_POSTINGS < 0:
     raise ImproperlyConfigured("LENHUB_SEARCH_RELAXED_POSTINGS must be 0 or more.")

@@ -5,8 +5,8 @@ dropped; each remaining word may bring synonyms practitioners and research proje
 for the same thing (a bomb is an improvised explosive device, a drone is an unmanned
 aerial vehicle). Each typed word and its synonyms form a group; a document must match
 every group (``strict``), and when too few do, the engines fall back to any group
-(``loose``; on a large index a document must also have one of the rarest words, the
-``anchors``), ranking the documents that match every group first.
+(``loose``; on a large index, any of the rarest words only: the ``anchors``), ranking
+the documents that match every group first.
 """
 
 from __future__ import annotations

@@ -122,13 +122,14 @@ MIN_STRICT = 10  # fewer documents than this match every group: add those matchi
 
 def _relaxed(search_engine: Engine, query: ParsedQuery) -> ParsedQuery:
     """What to match when too few documents match every group: any of its terms. With
-    ``LENHUB_SEARCH_RELAXED_POSTINGS`` = N > 0, a document must also have one of the
-    anchors: the terms of the rarest groups (and phrases) that together occur in at most
-    N documents, always the rarest one; the other terms still count in the rank. Any
-    word of a long question matched most of a large index (170,000 of 200,000
-    documents: about a second to rank and count); the anchors bound that, and the words
-    that say what a question is about are the rare ones (bench/RESULTS.md measures what
-    the bound costs in relevance). Below N documents nothing changes."""
+    ``LENHUB_SEARCH_RELAXED_POSTINGS`` = N > 0, any of the anchors instead: the terms of
+    the rarest groups (and phrases) that together occur in at most N documents, always
+    the rarest one; the engines rank the first documents again by every term
+    (``Engine.rerank``). Any word of a long question matched most of a large index
+    (170,000 of 200,000 documents: about a second to rank and count); the anchors bound
+    that, and the words that say what a question is about are the rare ones
+    (bench/RESULTS.md measures what the bound costs in relevance). Nothing changes while
+    all the terms together occur in at most N documents."""
     budget = settings.LENHUB_SEARCH_RELAXED_POSTINGS
     if not budget:
         return query
