@@ -20,6 +20,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -363,31 +364,44 @@ def _refine(
     return pool
 
 
-# the facet values of a document, in the order ``_count_facets`` reads them
-FACET_COLUMNS = "d.kind, d.programme, d.status, d.trl, d.year, d.countries, d.topics"
+# a document's facet values in one text (one value per row read instead of seven: the
+# database joins them, Python counts each distinct combination once), in the order
+# ``_count_facets`` splits them; the multi-valued ones last, "|"-joined
+FIELD_SEPARATOR = "\x1f"
+FACET_COLUMNS = f" || '{FIELD_SEPARATOR}' || ".join(
+    [
+        "d.kind",
+        "d.programme",
+        "d.status",
+        "coalesce(CAST(d.trl AS TEXT), '')",
+        "coalesce(CAST(d.year AS TEXT), '')",
+        "d.countries",
+        "d.topics",
+    ]
+)
 MULTI_SEPARATOR = "|"
 
 
 def _count_facets(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, int]]]:
     """Facet counts over ``rows`` (id, rank, then ``FACET_COLUMNS``), which the database
-    has already limited to what the reader may see. Counted a column at a time (15,000
-    rows: 8 ms, against 70 ms row by row)."""
+    has already limited to what the reader may see. Each distinct combination of values
+    is split once (many documents share one)."""
     counted: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     if not rows:
         return counted
-    columns = list(zip(*rows, strict=True))  # a column at a time, without a call per row
-    for index, name in enumerate(SINGLE_FACETS, start=2):
-        values = Counter(columns[index])
-        counted[name] = _top({str(v): n for v, n in values.items() if v not in (None, "")})
-    for index, name in enumerate(MULTI_FACETS, start=2 + len(SINGLE_FACETS)):
-        joined = Counter(columns[index])
-        parts: Counter[str] = Counter()
-        for value, n in joined.items():  # many rows share the same few combinations
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    singles = [counts[name] for name in SINGLE_FACETS]
+    multis = [counts[name] for name in MULTI_FACETS]
+    for combination, n in Counter(map(itemgetter(2), rows)).items():
+        values = combination.split(FIELD_SEPARATOR, len(FACETS) - 1)
+        for counter, value in zip(singles, values, strict=False):
+            if value:
+                counter[value] += n
+        for counter, value in zip(multis, values[len(SINGLE_FACETS) :], strict=False):
             if value:
                 for part in value.split(MULTI_SEPARATOR):
-                    parts[part] += n
-        counted[name] = _top(parts)
-    return counted
+                    counter[part] += n
+    return {name: _top(counts[name]) for name in FACETS}
 
 
 def _top(counts: dict[str, int]) -> list[tuple[str, int]]:
