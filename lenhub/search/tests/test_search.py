@@ -372,6 +372,11 @@ def test_a_remembered_search_is_reused_only_under_the_same_index_and_holding(
     first = search(member, canary)
     assert first.total == 1 and len(engines._RESULTS) == 1
     assert search(member, canary) == first  # remembered, equal
+    changed = search(member, canary)  # a caller changing its copy changes nothing kept
+    changed.hits[0].title = "changed"
+    changed.hits.append(changed.hits[0])
+    changed.facets["type"].clear()
+    assert search(member, canary) == first
     assert _holding(colleague) == _holding(member)
     assert search(colleague, canary) == first and len(engines._RESULTS) == 1
     assert _holding(outsider) != _holding(member)
