@@ -249,8 +249,10 @@ class Canary:
 
     def seen(self, body: str) -> bool:
         if self.family == "cc":  # a country, by code or by name: as a word of its own
+            # not inside a token: a CSRF token or a CSP nonce (letters, digits, "-", "_")
+            # holds a two-letter code between digits now and then ("4EE7")
             names = "|".join(re.escape(t) for t in (self.text, country_name(self.text)))
-            return re.search(rf"(?<![A-Za-z])(?:{names})(?![A-Za-z])", body) is not None
+            return re.search(rf"(?<![\w-])(?:{names})(?![\w-])", body) is not None
         return self.text in body
 
 
