@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import pytest
@@ -32,7 +32,11 @@ from lenhub.accounts.models import (
     Vetting,
     VettingBasis,
 )
+from lenhub.core.testing.browser import SMTPServer, chromium, smtp_server
 from lenhub.networks.models import Group, GroupKind, GroupMembership, Network, NetworkMembership
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 (test accounts only)
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -288,6 +292,25 @@ def build_world() -> World:
     auditor = person("auditor", "auditor@lenhub.test", None, vetted=False)
     RoleAssignment.objects.create(user=auditor, role=Role.AUDITOR)
     return world
+
+
+@pytest.fixture
+def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """Headless Chromium for the browser tests. Playwright keeps an event loop running
+    in this thread, hence the (test-only) permission for synchronous ORM calls."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def mailbox(settings: Any, live_server: Any) -> Iterator[SMTPServer]:
+    """A real SMTP server on 127.0.0.1 that Django sends all mail to; links in mail point
+    at the live server."""
+    settings.SITE_URL = live_server.url
+    with smtp_server() as server:
+        server.configure_django(settings)
+        yield server
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ Content-Security-Policy: the ceremonies run from static files, never inline scri
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +24,6 @@ from lenhub.core.testing.axe import STRICT_TAGS, axe_violations, format_violatio
 from lenhub.core.testing.browser import (
     CHROMIUM_MISSING,
     assert_strict_csp,
-    chromium,
     chromium_available,
     confirm_password_if_asked,
     csp_directives,
@@ -46,15 +44,6 @@ pytestmark = [
 KEY_NAME = "Office key"
 # a script element the browser would run from the page itself (JSON data blocks are not run)
 INLINE_SCRIPT = 'script:not([src]):not([type="application/json"])'
-
-
-@pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    """Headless Chromium; Playwright keeps an event loop running in this thread, hence
-    the (test-only) permission for synchronous ORM calls."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
 
 
 def _path(path: str) -> re.Pattern[str]:

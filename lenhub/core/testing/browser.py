@@ -71,6 +71,16 @@ CHROMIUM_MISSING = (
 )
 
 
+def url_pattern(pattern: str) -> re.Pattern[str]:
+    """A page URL on any host whose path matches the regular expression ``pattern``."""
+    return re.compile(r"^https?://[^/]+" + pattern + r"$")
+
+
+def field_label(text: str) -> re.Pattern[str]:
+    """A form field's label, exactly, with or without Django's colon."""
+    return re.compile(r"^\s*" + re.escape(text) + r":?\s*$")
+
+
 @contextmanager
 def chromium() -> Iterator[Browser]:
     """A headless Chromium (a Playwright ``Browser``), closed on exit.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +38,6 @@ from lenhub.core.testing.browser import (
     RequestLog,
     adopt_session,
     assert_strict_csp,
-    chromium,
     chromium_available,
     confirm_password_if_asked,
     keep_local,
@@ -140,15 +138,6 @@ NOT_VISITED = {
     "guidance_acknowledge": "POST only (test_browser_guidance submits its form)",
     "guidance_relay": "POST only (test_browser_guidance submits its form)",
 }
-
-
-@pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    """One headless Chromium for every page. Playwright keeps an event loop running in
-    this thread, hence the (test-only) permission for synchronous ORM calls."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
 
 
 @dataclass

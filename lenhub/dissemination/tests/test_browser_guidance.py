@@ -14,7 +14,6 @@ everyone signs in through the pages with password and second factor."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,12 +27,12 @@ from lenhub.core.testing.browser import (
     RequestLog,
     SMTPServer,
     assert_strict_csp,
-    chromium,
     chromium_available,
+    field_label,
     keep_local,
     new_context,
     sign_in,
-    smtp_server,
+    url_pattern,
     watch,
 )
 from lenhub.dissemination.models import Guidance, GuidanceReceipt, GuidanceRelay
@@ -59,32 +58,6 @@ NOTE = "Please share this with the prison liaison officers in your region."
 # member; Belgium: the university researcher. Not counted: the member without a second
 # factor, the one whose vetting expired and the one who left ENLETS.
 AUDIENCE = {"BE": 1, "DE": 2, "PL": 4}
-
-
-@pytest.fixture
-def mailbox(settings: Any, live_server: Any) -> Iterator[SMTPServer]:
-    settings.SITE_URL = live_server.url
-    with smtp_server() as server:
-        server.configure_django(settings)
-        yield server
-
-
-@pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    """Playwright keeps an event loop running in this thread, hence the (test-only)
-    permission for synchronous ORM calls."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
-
-
-def _path(pattern: str) -> re.Pattern[str]:
-    return re.compile(r"^https?://[^/]+" + pattern + r"$")
-
-
-def _label(text: str) -> re.Pattern[str]:
-    """A form field's label, exactly, with or without Django's colon."""
-    return re.compile(r"^\s*" + re.escape(text) + r":?\s*$")
 
 
 def _status(page: Page) -> Locator:
@@ -138,39 +111,39 @@ def test_guidance_published_relayed_acknowledged_and_reach(
             lambda m: console_errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
         )
         sign_in(page, world.people[key].email, PASSWORD, world.secrets[key])
-        expect(page).to_have_url(_path("/dashboard/"))
+        expect(page).to_have_url(url_pattern("/dashboard/"))
         return page
 
     # --- 1. the secretariat publishes guidance to the members of ENLETS -------------------
     sec = person("secretariat")
     sec_main = sec.locator("main")
     sec.get_by_role("navigation", name="Main").get_by_role("link", name="Guidance").click()
-    expect(sec).to_have_url(_path("/guidance/"))
+    expect(sec).to_have_url(url_pattern("/guidance/"))
     expect(sec.get_by_role("heading", level=1)).to_have_text("Guidance")
     expect(sec_main.get_by_role("status")).to_have_text("0 items")
     expect(sec_main).to_contain_text("Nothing to show yet.")
     axe.check(sec, "guidance list (secretariat, empty)")
     sec_main.get_by_role("link", name="Publish guidance").click()
-    expect(sec).to_have_url(_path("/guidance/new/"))
+    expect(sec).to_have_url(url_pattern("/guidance/new/"))
     expect(sec.get_by_role("heading", level=1)).to_have_text("Publish guidance")
     axe.check(sec, "guidance form")
-    network = sec_main.get_by_label(_label("Network"))
+    network = sec_main.get_by_label(field_label("Network"))
     expect(network.locator("option")).to_have_text(["ENLETS: ENLETS"])  # theirs only
-    sec_main.get_by_label(_label("Kind")).select_option("guideline")
-    sec_main.get_by_label(_label("Title")).fill(TITLE)
-    sec_main.get_by_label(_label("Summary")).fill(SUMMARY)
-    sec_main.get_by_label(_label("Text")).fill(BODY)
-    sec_main.get_by_label(_label("Reference")).fill(REFERENCE)
+    sec_main.get_by_label(field_label("Kind")).select_option("guideline")
+    sec_main.get_by_label(field_label("Title")).fill(TITLE)
+    sec_main.get_by_label(field_label("Summary")).fill(SUMMARY)
+    sec_main.get_by_label(field_label("Text")).fill(BODY)
+    sec_main.get_by_label(field_label("Reference")).fill(REFERENCE)
     acknowledgement = sec_main.get_by_label(
-        _label("Readers confirm they have read and understood it")
+        field_label("Readers confirm they have read and understood it")
     )
     expect(acknowledgement).to_be_checked()
-    sec_main.get_by_label(_label("Who may read it")).select_option(label="Members of ENLETS")
-    tlp = sec_main.get_by_label(_label("TLP label"))
+    sec_main.get_by_label(field_label("Who may read it")).select_option(label="Members of ENLETS")
+    tlp = sec_main.get_by_label(field_label("TLP label"))
     expect(tlp).to_have_value("GREEN")
     tlp.select_option("GREEN")
     sec_main.get_by_role("button", name="Publish").click()
-    expect(sec).to_have_url(_path(r"/guidance/\d+/"))
+    expect(sec).to_have_url(url_pattern(r"/guidance/\d+/"))
     expect(_status(sec)).to_have_text("Published; everyone in its audience is notified.")
     guidance = Guidance.objects.get()
     assert sec.url.endswith(f"/guidance/{guidance.pk}/")
@@ -199,14 +172,14 @@ def test_guidance_published_relayed_acknowledged_and_reach(
     expect(entry).to_contain_text("Guideline · ENLETS")
     expect(entry).to_contain_text("To acknowledge")
     entry.get_by_role("link", name=TITLE).click()
-    expect(nc).to_have_url(_path(detail))
+    expect(nc).to_have_url(url_pattern(detail))
     axe.check(nc, "guidance detail (National Contact)")
     relay = nc_main.locator("section", has=nc.get_by_role("heading", name="Relay to your country"))
-    country = relay.get_by_label(_label("Country"))
+    country = relay.get_by_label(field_label("Country"))
     expect(country.locator("option")).to_have_text(["Poland"])  # their own country only
-    relay.get_by_label(_label("Note to your country's members")).fill(NOTE)
+    relay.get_by_label(field_label("Note to your country's members")).fill(NOTE)
     relay.get_by_role("button", name="Relay").click()
-    expect(nc).to_have_url(_path(detail))
+    expect(nc).to_have_url(url_pattern(detail))
     # Poland's audience without the National Contact: the officer, the leader, the
     # secretariat
     expect(_status(nc)).to_have_text("Relayed to 3 people in your country.")
@@ -221,7 +194,7 @@ def test_guidance_published_relayed_acknowledged_and_reach(
     # --- 3. reach before the officer reads: two Poles have opened it -----------------------
     sec.goto(detail)
     sec_main.get_by_role("link", name="Reach per country").click()
-    expect(sec).to_have_url(_path(reach))
+    expect(sec).to_have_url(url_pattern(reach))
     expect(sec.get_by_role("heading", level=1)).to_have_text(f"Reach: {TITLE}")
     expect(sec.locator("#reach-table tbody tr")).to_have_count(3)
     _expect_reach(sec, "PL", "Poland", ["4", "2", "50%", "0", "0%"])
@@ -243,14 +216,14 @@ def test_guidance_published_relayed_acknowledged_and_reach(
         expect(link).to_have_attribute("href", detail)
     axe.check(pl, "notifications (officer)")
     menu_link.click()
-    expect(pl).to_have_url(_path("/guidance/"))
+    expect(pl).to_have_url(url_pattern("/guidance/"))
     expect(pl_main.get_by_role("status")).to_have_text("1 item")
     entry = pl_main.locator("li.card")
     expect(entry).to_contain_text(SUMMARY)
     expect(entry.locator(".status")).to_have_text("To acknowledge")
     axe.check(pl, "guidance list (officer)")
     entry.get_by_role("link", name=TITLE).click()
-    expect(pl).to_have_url(_path(detail))
+    expect(pl).to_have_url(url_pattern(detail))
     receipt = pl_main.locator("section", has=pl.get_by_role("heading", name="Your reading"))
     expect(receipt).to_contain_text("You first opened it on")
     expect(receipt).not_to_contain_text("You acknowledged")
@@ -265,7 +238,7 @@ def test_guidance_published_relayed_acknowledged_and_reach(
     _expect_reach(sec, "PL", "Poland", ["4", "3", "75%", "0", "0%"])
 
     receipt.get_by_role("button", name="I have read and understood").click()
-    expect(pl).to_have_url(_path(detail))
+    expect(pl).to_have_url(url_pattern(detail))
     expect(_status(pl)).to_have_text("Thank you: your acknowledgement is recorded.")
     expect(receipt).to_contain_text("You acknowledged that you have read and understood it on")
     expect(receipt.get_by_role("button")).to_have_count(0)
@@ -295,7 +268,7 @@ def test_guidance_published_relayed_acknowledged_and_reach(
 
     nc.goto(detail)
     nc_main.get_by_role("link", name="Reach per country").click()
-    expect(nc).to_have_url(_path(reach))
+    expect(nc).to_have_url(url_pattern(reach))
     expect(nc_main).to_contain_text("People of your country in its audience")
     expect(nc.locator("#reach-table tbody tr")).to_have_count(1)
     _expect_reach(nc, "PL", "Poland", ["4", "3", "75%", "1", "25%"])

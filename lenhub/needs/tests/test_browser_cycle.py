@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,11 @@ from lenhub.core.testing.browser import (
     PageWatch,
     SMTPServer,
     assert_strict_csp,
-    chromium,
     chromium_available,
+    field_label,
     new_context,
     sign_in,
-    smtp_server,
+    url_pattern,
     watch,
 )
 from lenhub.knowledge.models import Concept, Result
@@ -75,32 +74,6 @@ NAMES = {
 }
 
 
-@pytest.fixture
-def mailbox(settings: Any, live_server: Any) -> Iterator[SMTPServer]:
-    settings.SITE_URL = live_server.url
-    with smtp_server() as server:
-        server.configure_django(settings)
-        yield server
-
-
-@pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    """Playwright keeps an event loop running in this thread, hence the (test-only)
-    permission for synchronous ORM calls."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
-
-
-def _path(pattern: str) -> re.Pattern[str]:
-    return re.compile(r"^https?://[^/]+" + pattern + r"$")
-
-
-def _label(text: str) -> re.Pattern[str]:
-    """A form field's label, exactly, with or without Django's colon."""
-    return re.compile(r"^\s*" + re.escape(text) + r":?\s*$")
-
-
 def _pk(page: Page, pattern: str) -> int:
     found = re.search(pattern, page.url)
     assert found, page.url
@@ -137,16 +110,16 @@ def _report(
     urgency: str,
 ) -> None:
     main = page.locator("main")
-    main.get_by_label(_label("Title")).fill(title)
-    main.get_by_label(_label("Kind")).select_option(kind)
-    main.get_by_label(_label("The problem")).fill(problem)
-    main.get_by_label(_label("The capability wanted")).fill(capability)
-    main.get_by_label(_label("Crime area")).select_option(crime_area)
-    main.get_by_label(_label("Urgency")).select_option(urgency)
-    main.get_by_label(_label("Countries affected")).select_option([country])
-    expect(main.get_by_label(_label("TLP label"))).to_have_value("GREEN")
+    main.get_by_label(field_label("Title")).fill(title)
+    main.get_by_label(field_label("Kind")).select_option(kind)
+    main.get_by_label(field_label("The problem")).fill(problem)
+    main.get_by_label(field_label("The capability wanted")).fill(capability)
+    main.get_by_label(field_label("Crime area")).select_option(crime_area)
+    main.get_by_label(field_label("Urgency")).select_option(urgency)
+    main.get_by_label(field_label("Countries affected")).select_option([country])
+    expect(main.get_by_label(field_label("TLP label"))).to_have_value("GREEN")
     main.get_by_role("button", name="Save as draft").click()
-    expect(page).to_have_url(_path(r"/needs/\d+/"))
+    expect(page).to_have_url(url_pattern(r"/needs/\d+/"))
     expect(_status(page)).to_contain_text("Saved as a draft")
     main.get_by_role("button", name="Submit for curation").click()
     expect(_status(page)).to_contain_text("Submitted")
@@ -198,7 +171,7 @@ def test_needs_to_published_roadmap_pdf(
             lambda m: console_errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
         )
         sign_in(page, world.people[key].email, PASSWORD, world.secrets[key])
-        expect(page).to_have_url(_path("/dashboard/"))
+        expect(page).to_have_url(url_pattern("/dashboard/"))
         return page
 
     # --- 1. needs reported in Poland and in Germany -------------------------------------
@@ -207,7 +180,7 @@ def test_needs_to_published_roadmap_pdf(
     axe.check(pl, "need list")
     # the link in the page's text (the needs menu has one too)
     pl.locator("main > p").get_by_role("link", name="Report a need").click()
-    expect(pl).to_have_url(_path(r"/needs/new/"))
+    expect(pl).to_have_url(url_pattern(r"/needs/new/"))
     expect(pl.get_by_role("heading", level=1)).to_have_text("Report a need to ENLETS")
     axe.check(pl, "need form")
     _report(
@@ -224,8 +197,8 @@ def test_needs_to_published_roadmap_pdf(
     drones = _pk(pl, r"/needs/(\d+)/")
     axe.check(pl, "need detail (reporter)")
     pl.locator("main").get_by_role("link", name="Edit", exact=True).click()
-    expect(pl).to_have_url(_path(f"/needs/{drones}/edit/"))
-    expect(pl.locator("main").get_by_label(_label("Title"))).to_have_value(DRONES)
+    expect(pl).to_have_url(url_pattern(f"/needs/{drones}/edit/"))
+    expect(pl.locator("main").get_by_label(field_label("Title"))).to_have_value(DRONES)
     axe.check(pl, "need edit form")
     pl.goto("/needs/new/")
     _report(
@@ -245,7 +218,7 @@ def test_needs_to_published_roadmap_pdf(
     de_main = de.locator("main")
     de.goto("/needs/new/")
     # while the German officer types a near duplicate, the form shows the Polish need
-    de_main.get_by_label(_label("Title")).press_sequentially(DRONES_AGAIN, delay=5)
+    de_main.get_by_label(field_label("Title")).press_sequentially(DRONES_AGAIN, delay=5)
     similar = de.locator("#similar-needs")
     expect(similar.get_by_role("link", name=DRONES)).to_have_attribute("href", f"/needs/{drones}/")
     expect(similar.get_by_role("link").first).to_have_text(DRONES)  # the most similar first
@@ -298,8 +271,8 @@ def test_needs_to_published_roadmap_pdf(
     sec.goto("/needs/curate/")
     expect(sec_main.get_by_role("link", name=CARS)).to_be_visible()
     sec_main.get_by_role("link", name=DRONES_AGAIN).click()
-    expect(sec).to_have_url(_path(f"/needs/{duplicate}/"))
-    sec_main.get_by_label(_label("Merge into")).select_option(str(drones))
+    expect(sec).to_have_url(url_pattern(f"/needs/{duplicate}/"))
+    sec_main.get_by_label(field_label("Merge into")).select_option(str(drones))
     sec_main.get_by_role("button", name="Merge this duplicate").click()
     expect(_status(sec)).to_contain_text("The need was curated.")
     expect(sec_main.get_by_role("link", name=re.compile("merged into"))).to_have_attribute(
@@ -333,7 +306,7 @@ def test_needs_to_published_roadmap_pdf(
         sec_main.get_by_role("button", name="Look for suggestions again").click()
         expect(_status(sec)).to_contain_text("Suggestions were looked for again.")
         entry = sec_main.locator("li", has=sec.get_by_role("link", name=item))
-        entry.get_by_label(_label("Does it answer the need?")).select_option("addressed")
+        entry.get_by_label(field_label("Does it answer the need?")).select_option("addressed")
         entry.get_by_role("button", name="Record").click()
         expect(_status(sec)).to_contain_text("Your decision was recorded.")
         expect(sec_main).to_contain_text("Answered, at least in part")
@@ -346,24 +319,26 @@ def test_needs_to_published_roadmap_pdf(
     sec.goto("/rounds/")
     axe.check(sec, "round list")
     sec_main.get_by_role("link", name="New round for ENLETS").click()
-    expect(sec).to_have_url(_path(r"/rounds/new/\?network=ENLETS"))
+    expect(sec).to_have_url(url_pattern(r"/rounds/new/\?network=ENLETS"))
     axe.check(sec, "round form")
-    expect(sec_main.get_by_label(_label(DRONES_AGAIN))).to_have_count(0)  # merged: not selectable
+    expect(sec_main.get_by_label(field_label(DRONES_AGAIN))).to_have_count(
+        0
+    )  # merged: not selectable
     now = timezone.now()
-    sec_main.get_by_label(_label("Title")).fill("ENLETS priorities 2026")
-    sec_main.get_by_label(_label("Method")).select_option("points")
-    sec_main.get_by_label(_label("Opens")).fill(
+    sec_main.get_by_label(field_label("Title")).fill("ENLETS priorities 2026")
+    sec_main.get_by_label(field_label("Method")).select_option("points")
+    sec_main.get_by_label(field_label("Opens")).fill(
         (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     )
-    sec_main.get_by_label(_label("Closes")).fill(
+    sec_main.get_by_label(field_label("Closes")).fill(
         (now + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
     )
     for title in (DRONES, MINORS, CARS):
-        sec_main.get_by_label(_label(title)).check()
-    sec_main.get_by_label(_label("Who may see the round and its results")).select_option(
+        sec_main.get_by_label(field_label(title)).check()
+    sec_main.get_by_label(field_label("Who may see the round and its results")).select_option(
         f"network:{enlets.pk}"
     )
-    sec_main.get_by_label(_label("TLP label")).select_option("GREEN")
+    sec_main.get_by_label(field_label("TLP label")).select_option("GREEN")
     sec_main.get_by_role("button", name="Save as draft").click()
     expect(_status(sec)).to_contain_text("The round was saved as a draft.")
     round_pk = _pk(sec, r"/rounds/(\d+)/")
@@ -377,25 +352,25 @@ def test_needs_to_published_roadmap_pdf(
         main = page.locator("main")
         page.goto(f"/rounds/{round_pk}/")
         main.get_by_role("link", name=re.compile(r"^(Vote|Change your vote)$")).click()
-        expect(page).to_have_url(_path(f"/rounds/{round_pk}/vote/"))
+        expect(page).to_have_url(url_pattern(f"/rounds/{round_pk}/vote/"))
         total = main.locator("#points-total")
         expect(total).to_be_visible()  # shown by the script
         if check:
             axe.check(page, "ballot")
             running = 0
             for title, value in points.items():
-                main.get_by_label(_label(title)).fill(str(value))
+                main.get_by_label(field_label(title)).fill(str(value))
                 running += value
                 expect(total).to_have_text(str(running))
             expect(main.locator(".points-total")).not_to_have_class(re.compile("over-budget"))
-            main.get_by_label(_label(CARS)).fill(str(points[CARS] + 50))
+            main.get_by_label(field_label(CARS)).fill(str(points[CARS] + 50))
             expect(total).to_have_text(str(running + 50))
             expect(main.locator(".points-total")).to_have_class(re.compile("over-budget"))
         for title, value in points.items():
-            main.get_by_label(_label(title)).fill(str(value))
+            main.get_by_label(field_label(title)).fill(str(value))
         expect(total).to_have_text(str(sum(points.values())))
         main.get_by_role("button", name="Save my ballot").click()
-        expect(page).to_have_url(_path(f"/rounds/{round_pk}/"))
+        expect(page).to_have_url(url_pattern(f"/rounds/{round_pk}/"))
         expect(_status(page)).to_contain_text("Your ballot was saved.")
 
     core = person("core_de")
@@ -406,7 +381,7 @@ def test_needs_to_published_roadmap_pdf(
     # as cast so far the car need would win (37.5 against 36.25); the German officer
     # changes their ballot, which makes the drones need first (48.75, 27.5, 23.75)
     de.goto(f"/rounds/{round_pk}/vote/")
-    expect(de.locator("main").get_by_label(_label(CARS))).to_have_value("70")
+    expect(de.locator("main").get_by_label(field_label(CARS))).to_have_value("70")
     vote(de, {DRONES: 60, MINORS: 10, CARS: 30})
     assert Ballot.objects.filter(round_id=round_pk).count() == 4
 
@@ -414,11 +389,11 @@ def test_needs_to_published_roadmap_pdf(
     sec.goto(f"/rounds/{round_pk}/")
     expect(sec_main).to_contain_text("Ballots so far")
     sec_main.get_by_role("button", name="Close the round now").click()
-    expect(sec).to_have_url(_path(f"/rounds/{round_pk}/results/"))
+    expect(sec).to_have_url(url_pattern(f"/rounds/{round_pk}/results/"))
     expect(_status(sec)).to_contain_text("The round is closed.")
     pl.goto(f"/rounds/{round_pk}/")
     pl.locator("main").get_by_role("link", name="Results").click()
-    expect(pl).to_have_url(_path(f"/rounds/{round_pk}/results/"))
+    expect(pl).to_have_url(url_pattern(f"/rounds/{round_pk}/results/"))
     axe.check(pl, "round results")
     results = pl.locator("main")
     expect(results).to_contain_text("4 ballots were cast.")
@@ -437,12 +412,12 @@ def test_needs_to_published_roadmap_pdf(
     # --- 7. the secretariat builds the roadmap from the closed round and publishes it ----
     sec.goto("/roadmaps/ENLETS/new/")
     axe.check(sec, "roadmap form")
-    sec_main.get_by_label(_label("Closed round")).select_option(str(round_pk))
-    sec_main.get_by_label(_label("Title")).fill("ENLETS research and technology roadmap 2026")
-    sec_main.get_by_label(_label("Who may read it")).select_option(f"network:{enlets.pk}")
-    sec_main.get_by_label(_label("TLP label")).select_option("GREEN")
+    sec_main.get_by_label(field_label("Closed round")).select_option(str(round_pk))
+    sec_main.get_by_label(field_label("Title")).fill("ENLETS research and technology roadmap 2026")
+    sec_main.get_by_label(field_label("Who may read it")).select_option(f"network:{enlets.pk}")
+    sec_main.get_by_label(field_label("TLP label")).select_option("GREEN")
     sec_main.get_by_role("button", name="Build the draft").click()
-    expect(sec).to_have_url(_path("/roadmaps/ENLETS/v1/"))
+    expect(sec).to_have_url(url_pattern("/roadmaps/ENLETS/v1/"))
     expect(_status(sec)).to_contain_text("Draft created.")
     axe.check(sec, "roadmap (draft, secretariat)")
     sec_main.get_by_role("button", name="Publish this version").click()
@@ -454,7 +429,7 @@ def test_needs_to_published_roadmap_pdf(
     de.goto("/roadmaps/")
     axe.check(de, "roadmap list")
     de_main.get_by_role("link", name=re.compile(r"^ENLETS: ")).click()
-    expect(de).to_have_url(_path("/roadmaps/ENLETS/"))
+    expect(de).to_have_url(url_pattern("/roadmaps/ENLETS/"))
     axe.check(de, "roadmap")
     sections = {
         key: de_main.locator(f"section[aria-labelledby='section-{key}']")
@@ -490,11 +465,11 @@ def test_needs_to_published_roadmap_pdf(
     # --- 9. a second version, and what changed -------------------------------------------
     sec.goto("/roadmaps/ENLETS/")
     sec_main.get_by_role("link", name="Build a new version").click()
-    sec_main.get_by_label(_label("Closed round")).select_option(str(round_pk))
+    sec_main.get_by_label(field_label("Closed round")).select_option(str(round_pk))
     sec_main.get_by_role("button", name="Build the draft").click()
-    expect(sec).to_have_url(_path("/roadmaps/ENLETS/v2/"))
+    expect(sec).to_have_url(url_pattern("/roadmaps/ENLETS/v2/"))
     sec_main.get_by_role("link", name="What changed since version 1").click()
-    expect(sec).to_have_url(_path("/roadmaps/ENLETS/v2/diff/"))
+    expect(sec).to_have_url(url_pattern("/roadmaps/ENLETS/v2/diff/"))
     expect(sec_main).to_contain_text("3 needs kept their place.")
     axe.check(sec, "roadmap diff")
 

@@ -7,7 +7,6 @@ their API token. Mail goes through a real local SMTP server."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
@@ -24,10 +23,8 @@ from lenhub.core.testing.browser import (
     PageWatch,
     SMTPServer,
     assert_strict_csp,
-    chromium,
     chromium_available,
     new_context,
-    smtp_server,
     totp_code_for_form,
     watch,
 )
@@ -51,25 +48,6 @@ OFFICER = "anna.kowalska@policja.pl.test"
 SECOND = "jan.wisniewski@policja.pl.test"
 NEWS_TITLE = "Counter-drone field trial: findings for members"
 REASON = "Your unit already takes part through the Border Guard delegation."
-
-
-@pytest.fixture
-def mailbox(settings: Any, live_server: Any) -> Iterator[SMTPServer]:
-    """A real SMTP server on 127.0.0.1 that Django sends all mail to; links in mail point
-    at the live server."""
-    settings.SITE_URL = live_server.url
-    with smtp_server() as server:
-        server.configure_django(settings)
-        yield server
-
-
-@pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    """Playwright keeps an event loop running in this thread, hence the (test-only)
-    permission for synchronous ORM calls."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
 
 
 def _path(path: str) -> re.Pattern[str]:
