@@ -261,13 +261,14 @@ class SqliteEngine(Engine):
         return _SAMPLE[1]
 
     TOKENIZE = "porter unicode61 remove_diacritics 2"  # as search_fts (migration 0002)
+    _scratched: list[int] | None = None  # the ids in the scratch index, once filled
     K1, B = 1.2, 0.75  # FTS5's bm25
 
     def _scratch(self, ids: Sequence[int]) -> None:
         """Fill a scratch index (a connection's temporary table) with ``ids`` alone: in
         the whole index, long document lists made scoring a few words cost hundreds of
         milliseconds at 200,000 documents. Filled once per search engine object."""
-        if getattr(self, "_scratched", None) == list(ids):
+        if self._scratched == list(ids):
             return
         marks, values = _in(ids)
         with connection.cursor() as cursor:
