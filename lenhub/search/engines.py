@@ -93,16 +93,6 @@ class Engine:
         """A finer rank for the first documents of ``hits``, or None to keep theirs."""
         return None
 
-    # above 0, ``matching``'s rank is coarse: ``first_rank`` ranks that many of the
-    # best of its matches finely
-    FIRST_RANK = 0
-
-    def first_rank(
-        self, query: ParsedQuery, ids: Sequence[int], *, strict: bool
-    ) -> dict[int, float]:
-        """The fine rank of ``ids`` (matches of ``query``), above every coarse rank."""
-        raise NotImplementedError
-
     # how much the feedback words' rank adds (each engine's feedback rank has its scale)
     FEEDBACK_WEIGHT = 0.3
     # how many of the first documents ``rerank`` and feedback rank again
@@ -597,8 +587,8 @@ class PostgresEngine(Engine):
         )
 
     def hits(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
-        """A first, cheap rank (one ts_rank per document: each call unpacks the
-        document's vector again); ``rerank`` ranks the first documents by BM25."""
+        """A first, cheap rank (``ts_rank``: title above keywords above text, without
+        how rare each word is); ``rerank`` ranks the first documents by BM25."""
         tsquery, params = self._tsquery(query, strict=strict)
         return (
             "SELECT d.id, ts_rank(%s::float4[], d.vector, q.query, 1) AS rank "
@@ -611,40 +601,16 @@ class PostgresEngine(Engine):
         self, query: ParsedQuery, *, strict: bool, columns: str, where: str
     ) -> tuple[str, list[Any]]:
         """One scan: ``where`` and the columns read with the match (joining the matches
-        to the documents again read every matching row twice). The rank is coarse: 1
-        when the title or keywords (``head``) have one of the terms, else 0; unpacking
-        every match's full vector for ``ts_rank`` was most of a search's time
-        (``first_rank`` ranks the best of them finely)."""
+        to the documents again read every matching row twice). The vector is kept in
+        the row (migration ``search.0007``), so ranking every match costs little more
+        than matching it."""
         tsquery, params = self._tsquery(query, strict=strict)
-        any_sql, any_params = self._any(query.anchors or query.terms)
         return (
-            f"SELECT d.id, (d.head @@ {any_sql})::int AS rank, "
+            "SELECT d.id, ts_rank(%s::float4[], d.vector, q.query, 1) AS rank, "
             f"{columns} FROM search_searchdocument d, (SELECT {tsquery} AS query) q "
             f"WHERE d.vector @@ q.query AND {where}",
-            [*any_params, *params],
+            [self.WEIGHTS, *params],
         )
-
-    # ``ts_rank`` for at most this many of the matches, those naming a term in their
-    # title or keywords first: every match on an index of up to this many documents
-    FIRST_RANK = 1_000
-
-    def first_rank(
-        self, query: ParsedQuery, ids: Sequence[int], *, strict: bool
-    ) -> dict[int, float]:
-        """``ts_rank`` (title above keywords above text), plus 2 to stay above the
-        coarse ranks (0 or 1) of the matches not ranked finely."""
-        chosen = list(ids)
-        if not chosen:
-            return {}
-        tsquery, params = self._tsquery(query, strict=strict)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT d.id, 2 + ts_rank(%s::float4[], d.vector, q.query, 1) FROM "
-                f"search_searchdocument d, (SELECT {tsquery} AS query) q "
-                "WHERE d.id = ANY(%s)",
-                [self.WEIGHTS, *params, chosen],
-            )
-            return {row[0]: float(row[1]) for row in cursor.fetchall()}
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
@@ -670,17 +636,12 @@ class PostgresEngine(Engine):
         marks, values = _in(ids)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE search_searchdocument SET head = "
+                "UPDATE search_searchdocument SET vector = "
                 "setweight(to_tsvector(%s::regconfig, title), 'A') || "
-                "setweight(to_tsvector(%s::regconfig, keywords), 'B') WHERE id IN "
-                f"({marks})",
-                [self.CONFIG, self.CONFIG, *values],
-            )
-            cursor.execute(
-                "UPDATE search_searchdocument SET vector = head || "
+                "setweight(to_tsvector(%s::regconfig, keywords), 'B') || "
                 "setweight(to_tsvector(%s::regconfig, body), 'D') "
                 f"WHERE id IN ({marks})",
-                [self.CONFIG, *values],
+                [self.CONFIG, self.CONFIG, self.CONFIG, *values],
             )
         index_changed()
 

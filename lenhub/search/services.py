@@ -245,13 +245,7 @@ def _search(
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*match_params, *params])
-            rows = cursor.fetchall()
-        if search_engine.FIRST_RANK and rows:  # the engine's rank was coarse
-            best = heapq.nsmallest(search_engine.FIRST_RANK, rows, key=lambda r: (-r[1], r[0]))
-            finer = search_engine.first_rank(match, [row[0] for row in best], strict=strict)
-            rows = [(row[0], finer[row[0]], *row[2:]) if row[0] in finer else row
-                    for row in rows]  # fmt: skip
-        return rows
+            return cursor.fetchall()
 
     rows = matching(query, strict=require_all and query.can_relax)
     ranked_as = query  # the query whose match ranked ``rows`` (a relaxed one may have anchors)
