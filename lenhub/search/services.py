@@ -27,7 +27,15 @@ from django.db import connection
 
 from lenhub.access.policy import Viewer, handling
 from lenhub.search import engines
-from lenhub.search.engines import MARK_END, MARK_START, Engine, engine, index_token
+from lenhub.search.engines import (
+    FIELD_SEPARATOR,
+    MARK_END,
+    MARK_START,
+    MULTI_SEPARATOR,
+    Engine,
+    engine,
+    index_token,
+)
 from lenhub.search.models import AudienceSet, SearchDocument
 from lenhub.search.query import STOP_WORDS, ParsedQuery, fold, parse
 
@@ -240,9 +248,7 @@ def _search(
     def matching(match: ParsedQuery, strict: bool) -> list[tuple[Any, ...]]:
         """One pass over the matching documents the reader may see: what ranking,
         totals and facets need, nothing else."""
-        sql, match_params = search_engine.matching(
-            match, strict=strict, columns=FACET_COLUMNS, where=where
-        )
+        sql, match_params = search_engine.matching(match, strict=strict, where=where)
         with connection.cursor() as cursor:
             cursor.execute(sql, [*match_params, *params])
             return cursor.fetchall()
@@ -368,26 +374,8 @@ def _refine(
     return pool
 
 
-# a document's facet values in one text (one value per row read instead of seven: the
-# database joins them, Python counts each distinct combination once), in the order
-# ``_count_facets`` splits them; the multi-valued ones last, "|"-joined
-FIELD_SEPARATOR = "\x1f"
-FACET_COLUMNS = f" || '{FIELD_SEPARATOR}' || ".join(
-    [
-        "d.kind",
-        "d.programme",
-        "d.status",
-        "coalesce(CAST(d.trl AS TEXT), '')",
-        "coalesce(CAST(d.year AS TEXT), '')",
-        "d.countries",
-        "d.topics",
-    ]
-)
-MULTI_SEPARATOR = "|"
-
-
 def _count_facets(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, int]]]:
-    """Facet counts over ``rows`` (id, rank, then ``FACET_COLUMNS``), which the database
+    """Facet counts over ``rows`` (id, rank, then ``engines.FACET_TEXT``), which the database
     has already limited to what the reader may see. Each distinct combination of values
     is split once (many documents share one)."""
     counted: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}

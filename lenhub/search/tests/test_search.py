@@ -21,7 +21,7 @@ from lenhub.conftest import World
 from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
 from lenhub.knowledge.tests.conftest import shared_data
 from lenhub.search import engines
-from lenhub.search.engines import engine
+from lenhub.search.engines import FIELD_SEPARATOR, engine
 from lenhub.search.models import SearchDocument
 from lenhub.search.services import MIN_STRICT, more_like_this, search
 
@@ -231,19 +231,24 @@ def test_sqlite_keeps_its_narrow_copy_of_access_and_facets_in_step(world: World)
     deletion and flush must leave it equal to the documents' own columns."""
     if connection.vendor != "sqlite":
         pytest.skip("search_narrow is the embedded engine's")
+    from lenhub.search.engines import FACET_TEXT
+
     columns = "id, audience_id, kind, programme, status, trl, year, countries, topics"
 
     def copies() -> tuple[list[Any], list[Any]]:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM search_searchdocument ORDER BY id")  # noqa: S608
+            cursor.execute(
+                f"SELECT {columns}, {FACET_TEXT} FROM search_searchdocument d ORDER BY id"  # noqa: S608
+            )
             documents = cursor.fetchall()
-            cursor.execute(f"SELECT {columns} FROM search_narrow ORDER BY id")  # noqa: S608
+            cursor.execute(f"SELECT {columns}, facets FROM search_narrow ORDER BY id")  # noqa: S608
             return documents, cursor.fetchall()
 
     project, canary = _restricted_project(world, ["public"], "CLEAR")
     other, _ = _restricted_project(world, ["public"], "CLEAR")
     documents, narrow = copies()
     assert len(documents) >= 2 and narrow == documents
+    assert all(row[-1].count(FIELD_SEPARATOR) == 6 for row in narrow)
     restricted_set_audience(
         item=project, audience=[f"network:{world.enlets.pk}"], tlp="AMBER", actor=None
     )
