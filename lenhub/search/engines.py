@@ -90,7 +90,8 @@ class Engine:
     def matching(self, query: ParsedQuery, *, strict: bool, where: str) -> tuple[str, list[Any]]:
         """SQL selecting ``id``, ``rank`` and the facet values (``FACET_TEXT``) of the
         matching documents ``d`` for which ``where`` holds (its parameters follow the
-        ones returned); ``d`` has the documents' access and facet columns."""
+        ones returned), best rank first, then by id; ``d`` has the documents' access and
+        facet columns."""
         raise NotImplementedError
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
@@ -208,7 +209,8 @@ class SqliteEngine(Engine):
         hits_sql, hits_params = self.hits(query, strict=strict)
         return (
             f"WITH h AS MATERIALIZED ({hits_sql}) SELECT d.id, h.rank, d.facets "
-            f"FROM h JOIN search_narrow d ON d.id = h.id WHERE {where}",
+            f"FROM h JOIN search_narrow d ON d.id = h.id WHERE {where} "
+            "ORDER BY h.rank DESC, d.id",
             hits_params,
         )
 
@@ -620,7 +622,7 @@ class PostgresEngine(Engine):
         return (
             "SELECT d.id, ts_rank(%s::float4[], d.vector, q.query, 1) AS rank, "
             f"{FACET_TEXT} FROM search_searchdocument d, (SELECT {tsquery} AS query) q "
-            f"WHERE d.vector @@ q.query AND {where}",
+            f"WHERE d.vector @@ q.query AND {where} ORDER BY rank DESC, d.id",
             [self.WEIGHTS, *params],
         )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import html
+import itertools
 import math
 import re
 import threading
@@ -255,7 +256,8 @@ def _search(
 
     rows = matching(query, strict=require_all and query.can_relax)
     ranked_as = query  # the query whose match ranked ``rows`` (a relaxed one may have anchors)
-    # id -> (matches every group, among the first documents ranked again, rank)
+    # id -> (matches every group, among the first documents ranked again, rank), in the
+    # order of ``_sort_key`` (each match comes ranked, the relaxed one after the strict)
     order: dict[int, tuple[int, int, float]] = {row[0]: (1, 0, float(row[1])) for row in rows}
     relaxed = False
     if (
@@ -330,13 +332,10 @@ def _refine(
     *,
     feedback: bool,
 ) -> list[int]:
-    """Rank the engine's first ``rerank_pool()`` documents of ``order`` again, in place: with the
-    engine's finer rank, then with feedback words. Returns those documents."""
-    firsts = heapq.nsmallest(
-        search_engine.rerank_pool(),
-        ((-tier, -rank, pk) for pk, (tier, _, rank) in order.items()),
-    )  # as ``_sort_key`` while no document is pooled, without a call per document
-    pool = [pk for _, _, pk in firsts]
+    """Rank the engine's first ``rerank_pool()`` documents of ``order`` (which is in the
+    order of ``_sort_key``) again, in place: with the engine's finer rank, then with
+    feedback words. Returns those documents."""
+    pool = list(itertools.islice(order, search_engine.rerank_pool()))
     finer = search_engine.rerank(query, pool)
     for pk in pool:
         tier, _, rank = order[pk]
