@@ -263,12 +263,15 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 MFA_TOTP_ISSUER = env("LENHUB_TOTP_ISSUER", "lenhub")
 MFA_RATE_LIMITS = {"authenticate": "5/m/key"}
 
-# Sessions end after LENHUB_SESSION_IDLE_MINUTES without a request, and in any case
+# Sessions end after LENHUB_SESSION_IDLE_MINUTES without a request (up to a minute
+# later: a request renews the session at most every SESSION_RENEW_SECONDS, see
+# lenhub.accounts.middleware.SessionGuardMiddleware), and in any case
 # LENHUB_SESSION_MAX_HOURS after sign-in.
 SESSION_IDLE_MINUTES = env_int("LENHUB_SESSION_IDLE_MINUTES", 30)
 SESSION_MAX_HOURS = env_int("LENHUB_SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

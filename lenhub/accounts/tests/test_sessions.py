@@ -12,7 +12,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.conf import settings as django_settings
 from django.test import Client
 
-from lenhub.accounts.middleware import SESSION_EPOCH, SESSION_SIGNED_IN_AT
+from lenhub.accounts.middleware import SESSION_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT
 from lenhub.accounts.models import User
 from lenhub.audit.models import AuditEntry
 from lenhub.conftest import PASSWORD, World, client_sign_in
@@ -165,6 +165,40 @@ def test_session_older_than_the_maximum_ends(world: World) -> None:
     session.save()
     assert _redirected_to_sign_in(client.get("/dashboard/"))
     assert "_auth_user_id" not in client.session
+
+
+def test_idle_session_ends_and_requests_renew_it_at_most_once_a_minute(world: World) -> None:
+    """A session ends ``SESSION_COOKIE_AGE`` after its last renewal; a request renews it
+    when the last renewal is ``SESSION_RENEW_SECONDS`` old, and otherwise writes nothing."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = Client()
+    client_sign_in(client, world.people["lea_pl"].email, world.secrets["lea_pl"])
+    assert client.get("/dashboard/").status_code == 200
+    key = client.session.session_key
+
+    def expiry() -> float:
+        return Session.objects.get(session_key=key).expire_date.timestamp()
+
+    age = django_settings.SESSION_COOKIE_AGE
+    renewed = expiry()
+    assert abs(renewed - (time.time() + age)) < 30
+    assert client.get("/dashboard/").status_code == 200
+    assert expiry() == renewed  # renewed moments ago: no write
+    session = client.session
+    session[SESSION_RENEWED_AT] = time.time() - django_settings.SESSION_RENEW_SECONDS - 1
+    session.save()
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + timezone.timedelta(seconds=age - 120)
+    )
+    before = expiry()
+    assert client.get("/dashboard/").status_code == 200
+    assert expiry() > before + 100  # renewed by the request
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    assert _redirected_to_sign_in(client.get("/dashboard/"))  # idle too long: ended
 
 
 def test_session_without_a_sign_in_stamp_is_not_trusted(world: World) -> None:
