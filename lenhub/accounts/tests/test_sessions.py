@@ -170,6 +170,8 @@ def test_session_older_than_the_maximum_ends(world: World) -> None:
 def test_idle_session_ends_and_requests_renew_it_at_most_once_a_minute(world: World) -> None:
     """A session ends ``SESSION_COOKIE_AGE`` after its last renewal; a request renews it
     when the last renewal is ``SESSION_RENEW_SECONDS`` old, and otherwise writes nothing."""
+    from datetime import timedelta
+
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
@@ -190,13 +192,13 @@ def test_idle_session_ends_and_requests_renew_it_at_most_once_a_minute(world: Wo
     session[SESSION_RENEWED_AT] = time.time() - django_settings.SESSION_RENEW_SECONDS - 1
     session.save()
     Session.objects.filter(session_key=key).update(
-        expire_date=timezone.now() + timezone.timedelta(seconds=age - 120)
+        expire_date=timezone.now() + timedelta(seconds=age - 120)
     )
     before = expiry()
     assert client.get("/dashboard/").status_code == 200
     assert expiry() > before + 100  # renewed by the request
     Session.objects.filter(session_key=key).update(
-        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+        expire_date=timezone.now() - timedelta(seconds=1)
     )
     assert _redirected_to_sign_in(client.get("/dashboard/"))  # idle too long: ended
 

@@ -488,3 +488,59 @@ def test_postgresql_keeps_vectors_in_the_row_and_ranks_every_match(
     titled[0].save()
     found = search(ANONYMOUS, "zentrik", limit=10, feedback=False)
     assert found.total == 4 and found.hits[0].object_id == titled[1].pk  # kept in step
+
+
+def test_postgresql_bm25_in_python_equals_bm25_over_the_vectors_lexemes_in_sql(
+    cordis: None,
+) -> None:
+    """PostgreSQL re-ranks the first documents by BM25 in Python, from their vectors read
+    as text once per search; the same BM25 in SQL over ``unnest(vector)`` (a row per
+    lexeme and position weight) gives the same scores on the real sample."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's BM25")
+    import math
+
+    from lenhub.search.engines import _LEXEME, PostgresEngine
+    from lenhub.search.query import parse
+
+    for text in ("detecting explosives at airports", "maritime surveillance of small boats"):
+        query = parse(text)
+        search_engine = PostgresEngine()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM search_searchdocument ORDER BY ts_rank(vector, "
+                "to_tsquery('english', %s)) DESC, id LIMIT 60",
+                [" | ".join(query.words)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        got = search_engine.rerank(query, ids)
+        counts = search_engine.document_frequencies(query.terms)
+        average, total = counts[""]
+        weights: dict[str, float] = {}
+        for term in query.terms:
+            normal, found = counts[term]
+            idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+            scale = 1.0 if term in set(query.words) else search_engine.SYNONYM_WEIGHT
+            for lexeme in _LEXEME.findall(normal):
+                weights[lexeme] = max(weights.get(lexeme, 0.0), idf * scale)
+        values = ", ".join(["(%s, %s::float8)"] * len(weights))
+        params: list[Any] = [float(average)]
+        for lexeme, weight in weights.items():
+            params += [lexeme.replace("''", "'"), weight]
+        bm25 = (
+            "SELECT d.id, sum(q.weight * t.tf * 2.2 / (t.tf + 1.2 * (1 - 0.75 + 0.75 * "  # noqa: S608
+            "length(d.vector) / %s))) FROM search_searchdocument d CROSS JOIN LATERAL "
+            "unnest(d.vector) u JOIN (VALUES " + values + ") q(lexeme, weight) "
+            "ON q.lexeme = u.lexeme CROSS JOIN LATERAL (SELECT sum(CASE w WHEN 'A' THEN 8 "
+            "WHEN 'B' THEN 3 ELSE 1 END) AS tf FROM unnest(u.weights) w) t "
+            "WHERE d.id = ANY(%s) GROUP BY d.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(bm25, [*params, ids])
+            expected = dict(cursor.fetchall())
+        assert got is not None and len(expected) >= 40, text
+        assert set(got) == set(expected), text
+        for pk, score in expected.items():
+            assert got[pk] == pytest.approx(score, rel=1e-9), (text, pk)
+        # the feedback words are scored from the same vectors, read once
+        assert search_engine.feedback(["detection", "vessels"], ids)
