@@ -24,6 +24,11 @@ each result counts with the grade judged for the project whose title it has (the
 is ten results of the best grade). It compares settings that change what a large index
 returns (``LENHUB_SEARCH_RELAXED_POSTINGS=0`` in the environment, for instance).
 
+Before each series the database's files are read into the operating system's cache, as
+on a server whose index is in use: this machine pages out file pages nobody read for a
+minute (DAMON), and a question's rarer words would otherwise be read from disk.
+``--cold`` leaves the cache as it finds it.
+
 ``--keep DIR`` keeps the built databases (SQLite in ``DIR/<size>``, PostgreSQL in the
 ``--postgres`` database suffixed ``_<size>``) and times them again on the next run with
 the same ``DIR`` instead of building them again (a 200,000-record build takes minutes).
@@ -60,7 +65,7 @@ NEW = [
 
 
 def run(
-    env: dict[str, str], size: int, requests: int, state: Path | None = None
+    env: dict[str, str], size: int, requests: int, state: Path | None = None, warm: bool = True
 ) -> dict[str, object]:
     """Build (unless ``state`` says the database is built) and time one database."""
     if state is None or not state.exists():
@@ -71,7 +76,7 @@ def run(
     done = subprocess.run(
         [LENHUB, "shell", "-c", WORKER.read_text(encoding="utf-8")],
         env=env,
-        input=json.dumps([generated, requests, QUERIES, NEW, str(state) if state else None]),
+        input=json.dumps([generated, requests, QUERIES, NEW, str(state) if state else None, warm]),
         capture_output=True,
         text=True,
     )
@@ -87,6 +92,9 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL URL for a scratch database")
     parser.add_argument("--keep", type=Path, help="keep built databases here and reuse them")
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="time one engine")
+    parser.add_argument(
+        "--cold", action="store_true", help="do not read the database into the cache first"
+    )
     options = parser.parse_args()
     if not have_cordis():
         print(f"skipped: the CORDIS sample is not at {CORDIS}")
@@ -101,7 +109,10 @@ def main() -> int:
             keep = data_dir if options.keep else None
             if options.only != "postgres":
                 state = keep / "sqlite.json" if keep else None
-                print(json.dumps(run(env, size, options.requests, state)), flush=True)
+                print(
+                    json.dumps(run(env, size, options.requests, state, not options.cold)),
+                    flush=True,
+                )
             if options.postgres and options.only != "sqlite":
                 url = options.postgres
                 state = keep / "postgres.json" if keep else None
@@ -111,7 +122,10 @@ def main() -> int:
                     pg_env = {**env, "DATABASE_URL": url}
                 else:
                     pg_env = fresh_postgres(url, env)
-                print(json.dumps(run(pg_env, size, options.requests, state)), flush=True)
+                print(
+                    json.dumps(run(pg_env, size, options.requests, state, not options.cold)),
+                    flush=True,
+                )
     return 0
 
 

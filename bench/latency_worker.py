@@ -1,8 +1,9 @@
 """Run inside ``lenhub shell`` by ``bench/latency.py``: generate records, time the API.
 
-Reads ``[generated, requests, queries, new, state]`` as JSON on stdin; prints one JSON line.
-``state``, when given, is a file naming the reader of a database built before (then
-nothing is built again), or where to name it after building.
+Reads ``[generated, requests, queries, new, state, warm]`` as JSON on stdin; prints one
+JSON line. ``state``, when given, is a file naming the reader of a database built before
+(then nothing is built again), or where to name it after building. With ``warm``, the
+database's files are read into the operating system's cache before each timed series.
 """
 
 import json
@@ -27,7 +28,7 @@ from lenhub.search.indexing import audience_set
 from lenhub.search.models import SearchDocument, SearchFacetValue
 from lenhub.search.services import search
 
-size, requests, queries, new, state_file = json.load(sys.stdin)
+size, requests, queries, new, state_file, warm = json.load(sys.stdin)
 state = Path(state_file) if state_file else None
 rng = random.Random(20261128)
 reused = state is not None and state.exists()
@@ -134,8 +135,36 @@ if saved is None:
     saved = {"email": officer.email, "secret": world.secrets["group_leader"], "built_s": built}
     if state is not None:
         state.write_text(json.dumps(saved))
+
+
+def warmed() -> float:
+    """Read the index's files into the operating system's cache (as on a server whose
+    index is in use): this machine pages out file pages unused for a minute. Returns
+    the seconds it took."""
+    if not warm:
+        return 0.0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            with open(connection.settings_dict["NAME"], "rb") as database:
+                while database.read(1 << 24):
+                    pass
+        else:  # every table and index of the search, with their TOAST tables
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            cursor.execute(
+                "WITH t AS (SELECT oid, reltoastrelid FROM pg_class WHERE relname LIKE %s "
+                "AND relkind IN ('r', 'i')) SELECT sum(pg_prewarm(oid, 'read')) FROM "
+                "(SELECT oid FROM t UNION SELECT reltoastrelid FROM t WHERE reltoastrelid <> 0 "
+                "UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT reltoastrelid "
+                "FROM t)) r",
+                ["search%"],
+            )
+    return time.perf_counter() - started
+
+
 client = Client()
 client_sign_in(client, saved["email"], saved["secret"])
+warm_s = warmed()
 timings, totals, first = [], [], []
 asked: set[str] = set()
 for i in range(requests + 10):
@@ -157,6 +186,7 @@ def p95(sorted_ms: list[float]) -> float:
     return sorted_ms[math.ceil(0.95 * len(sorted_ms)) - 1]
 
 
+warm_s += warmed()
 fresh: list[float] = []
 for question in new:  # each asked once: never remembered
     started = time.perf_counter()
@@ -175,6 +205,7 @@ def judged(title: str) -> str | None:
 
 
 gains = []
+warm_s += warmed()
 for question in new:
     engines._RESULTS.clear()
     found = search(ANONYMOUS, question["text"], limit=10, facets=False, snippets=False)
@@ -193,6 +224,7 @@ print(
             "records": SearchDocument.objects.count(),
             "built_s": round(saved["built_s"], 1),
             "reused": reused,
+            "warmed_s": round(warm_s, 1) if warm else None,
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(p95(timings), 1),
             "mean_total": round(statistics.mean(totals)),
