@@ -164,6 +164,10 @@ else:
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # kept open between requests, as PostgreSQL's: a new connection starts with
+            # an empty page cache and reads the schema again, and a search rebuilds its
+            # scratch tables (a first search on a new connection took twice as long)
+            "CONN_MAX_AGE": 60,
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
