@@ -50,6 +50,8 @@ _DF_CACHE: dict[tuple[str, str], tuple[str, int, float]] = {}
 # PostgreSQL: [expiry, (documents, average lexemes, common lexemes' shares, the others')]
 _STATISTICS: list[Any] = []
 _NORMAL_FORMS: dict[str, str] = {}  # PostgreSQL: a term's tsquery text
+# PostgreSQL, small indexes: [expiry, (documents, average lexemes, lexeme -> documents)]
+_LEXEME_COUNTS: list[Any] = []
 # SQLite: [expiry, (last id of the sample, documents per sampled document)]
 _SAMPLE: list[Any] = []
 _LEXEME = re.compile(r"'((?:[^']|'')+)'")  # the lexemes in a tsquery's text
@@ -71,6 +73,7 @@ def index_changed() -> None:
     _DF_CACHE.clear()
     _RESULTS.clear()
     _SAMPLE.clear()
+    _LEXEME_COUNTS.clear()
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO search_searchindexstate (id, token) VALUES (1, %s) "
@@ -150,6 +153,7 @@ class Engine:
         _RESULTS.clear()
         _SAMPLE.clear()
         _STATISTICS.clear()
+        _LEXEME_COUNTS.clear()
         return 0
 
     def write(self, ids: Sequence[int]) -> None:
@@ -465,7 +469,7 @@ class PostgresEngine(Engine):
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, tuple[str, int]]:
         stats = self._statistics()
         if stats is None:
-            return super().document_frequencies(terms)
+            return self._counted_frequencies(terms)
         total, average, frequencies, floor = stats
         normals = self._normal_forms(terms)
         found: dict[str, tuple[str, int]] = {"": (str(average), total)}
@@ -474,6 +478,53 @@ class PostgresEngine(Engine):
             share = min((frequencies.get(lexeme, floor) for lexeme in lexemes), default=0.0)
             found[term] = (normals[term], round(share * total))
         return found
+
+    # Up to this many documents, how many documents have each lexeme is read for all of
+    # them at once (``ts_stat``: 22 ms at 1,000 documents, 250 at 20,000) and kept
+    # ``DF_SECONDS``, as counts are: counting each word in a scan of its own took 3 ms a
+    # word at 1,000 documents, and a question with its feedback words looks up 20 or more
+    # (bench/RESULTS.md). Phrases are still counted one by one.
+    LEXEME_COUNTS_UNTIL = 5_000
+
+    def _counted_frequencies(self, terms: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Exact counts, below ``STATISTICS_FROM`` documents."""
+        counted = self._lexeme_counts()
+        if counted is None:
+            return super().document_frequencies(terms)
+        total, average, counts = counted
+        normals = self._normal_forms(terms)
+        found: dict[str, tuple[str, int]] = {"": (str(average), total)}
+        phrases = []
+        for term in terms:
+            lexemes = _LEXEME.findall(normals[term])
+            if len(lexemes) > 1:
+                phrases.append(term)
+            else:  # tsquery text doubles a quote; ts_stat's words do not
+                count = counts.get(lexemes[0].replace("''", "'"), 0) if lexemes else 0
+                found[term] = (normals[term], count)
+        if phrases:
+            found.update((t, v) for t, v in super().document_frequencies(phrases).items() if t)
+        return found
+
+    def _lexeme_counts(self) -> tuple[int, float, dict[str, int]] | None:
+        """Documents, their average number of lexemes and each lexeme's number of
+        documents; None above ``LEXEME_COUNTS_UNTIL`` documents."""
+        now = time.monotonic()
+        if _LEXEME_COUNTS and _LEXEME_COUNTS[0] > now:
+            return _LEXEME_COUNTS[1]
+        result = None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), coalesce(avg(length(vector)), 1) FROM search_searchdocument"
+            )
+            total, average = cursor.fetchone()
+            if total <= self.LEXEME_COUNTS_UNTIL:
+                cursor.execute(
+                    "SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_searchdocument')"
+                )
+                result = (total, float(average), dict(cursor.fetchall()))
+        _LEXEME_COUNTS[:] = [now + self.DF_SECONDS, result]
+        return result
 
     def _statistics(self) -> tuple[int, float, dict[str, float], float] | None:
         """Documents, their average number of lexemes, and each common lexeme's share

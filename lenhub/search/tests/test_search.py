@@ -358,6 +358,36 @@ def test_postgresql_takes_how_rare_a_word_is_from_the_planner_statistics(
     assert found.total == 30 and all("harbour" in hit.title for hit in found.hits)
 
 
+def test_postgresql_counts_every_word_of_a_small_index_at_once(world: World) -> None:
+    """Below ``LEXEME_COUNTS_UNTIL`` documents, PostgreSQL reads every lexeme's number of
+    documents in one pass (``ts_stat``) and counts phrases one by one: the same figures
+    as counting each term, and a write in this process counts again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's counts")
+    from lenhub.search import engines
+    from lenhub.search.engines import Engine, PostgresEngine
+
+    for n in range(12):
+        words = "harbour patrol boats" if n < 8 else "airport screening of bags"
+        summary = "the patrol's border control" * (n % 2)
+        project = Project.objects.create(acronym=f"P{n}", title=f"{words} {n}", summary=summary)
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    terms = ["harbour", "patrol", "airport", "border control", "control border", "the",
+             "zorblatquenth", "patrol's", "screening of bags"]  # fmt: skip
+    search_engine = PostgresEngine()
+    counted = search_engine.document_frequencies(terms)
+    assert engines._LEXEME_COUNTS[1] is not None  # read at once, not counted one by one
+    engines._DF_CACHE.clear()
+    each = Engine.document_frequencies(search_engine, terms)
+    assert float(counted[""][0]) == pytest.approx(float(each[""][0])), (counted, each)
+    assert {t: counted[t] for t in terms} == {t: each[t] for t in terms}  # as each counted
+    assert counted["harbour"][1] == 8 and counted["border control"][1] == 6
+    assert counted["control border"][1] == 0 and counted["zorblatquenth"][1] == 0
+    project = Project.objects.create(acronym="PX", title="harbour cranes")
+    restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    assert search_engine.document_frequencies(["harbour"])["harbour"][1] == 9
+
+
 def test_a_remembered_search_is_reused_only_under_the_same_index_and_holding(
     world: World,
 ) -> None:
