@@ -1,13 +1,17 @@
 """The two full-text engines behind one search function.
 
 - ``sqlite``: SQLite's FTS5 (porter stemming, accents folded), ranked by BM25 with the
-  title weighted above keywords above the text. The embedded default: no server.
-- ``postgres``: PostgreSQL full-text search (English stemming, weighted ``tsvector`` with
-  a GIN index), ranked by ``ts_rank_cd``. The production engine.
+  title weighted above keywords above the text; the matches are joined to
+  ``search_narrow``, a copy of each document's access and facet columns. The embedded
+  default: no server.
+- ``postgres``: PostgreSQL full-text search (English stemming, a weighted ``tsvector``
+  kept in each document's row, with a GIN index), ranked by ``ts_rank``; the first
+  documents are ranked again by BM25. The production engine.
 
-Each engine only produces the matching ids with a rank (``hits``) and snippets; the
-access filter, the other filters, totals and facets are the same SQL for both, so a
-reader's view is decided in one place inside the database query.
+Each engine produces the matches with a rank and their facet values (``matching``),
+snippets and the finer ranks; the reader's access condition and the filters are SQL
+from ``lenhub.search.services``, the same for both, applied inside the engine's query,
+so a reader's view is decided in one place, in the database.
 """
 
 from __future__ import annotations
@@ -451,7 +455,7 @@ class SqliteEngine(Engine):
 class PostgresEngine(Engine):
     name = "postgres"
     CONFIG = "english"
-    # ts_rank_cd weights for D, C, B, A: A title, B keywords, D text
+    # ts_rank weights for D, C, B, A: A title, B keywords, D text
     WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
     # Above this many documents, how rare a word is comes from the planner's statistics
