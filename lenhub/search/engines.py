@@ -21,8 +21,8 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
@@ -30,6 +30,7 @@ from django.db import connection
 from lenhub.search.query import ParsedQuery, fts5_match, fts5_term
 
 MARK_START, MARK_END = "\x02", "\x03"
+T = TypeVar("T")
 
 # A document's facet values in one text, which ``matching`` reads for every match (one
 # value instead of seven; ``lenhub.search.services._count_facets`` splits each distinct
@@ -61,6 +62,15 @@ _SAMPLE: list[Any] = []
 _LEXEME = re.compile(r"'((?:[^']|'')+)'")  # the lexemes in a tsquery's text
 # searches remembered by ``lenhub.search.services``, under the index's change token
 _RESULTS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def _kept(kept: list[Any], compute: Callable[[], T], seconds: float) -> T:
+    """``compute()``, kept in ``kept`` (as [expiry, value]) for ``seconds``."""
+    now = time.monotonic()
+    if not kept or kept[0] <= now:
+        kept[:] = [now + seconds, compute()]
+    value: T = kept[1]
+    return value
 
 
 def index_token() -> str | None:
@@ -260,19 +270,20 @@ class SqliteEngine(Engine):
     def _sample(self) -> tuple[int | None, float]:
         """The last id of the first ``SAMPLE`` documents, and how many documents there
         are per document of those (None, 1 when there are not more)."""
-        now = time.monotonic()
-        if _SAMPLE and _SAMPLE[0] > now:
-            return _SAMPLE[1]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*), (SELECT id FROM search_searchdocument ORDER BY id "
-                "LIMIT 1 OFFSET %s) FROM search_searchdocument",
-                [self.SAMPLE - 1],
-            )
-            total, bound = cursor.fetchone()
-        found = (bound, total / self.SAMPLE) if bound is not None and total > self.SAMPLE else None
-        _SAMPLE[:] = [now + self.DF_SECONDS, found or (None, 1.0)]
-        return _SAMPLE[1]
+
+        def sample() -> tuple[int | None, float]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*), (SELECT id FROM search_searchdocument ORDER BY id "
+                    "LIMIT 1 OFFSET %s) FROM search_searchdocument",
+                    [self.SAMPLE - 1],
+                )
+                total, bound = cursor.fetchone()
+            if bound is None or total <= self.SAMPLE:
+                return None, 1.0
+            return bound, total / self.SAMPLE
+
+        return _kept(_SAMPLE, sample, self.DF_SECONDS)
 
     TOKENIZE = "porter unicode61 remove_diacritics 2"  # as search_fts (migration 0002)
     _scratched: list[int] | None = None  # the ids in the scratch index, once filled
@@ -513,51 +524,52 @@ class PostgresEngine(Engine):
     def _lexeme_counts(self) -> tuple[int, float, dict[str, int]] | None:
         """Documents, their average number of lexemes and each lexeme's number of
         documents; None above ``LEXEME_COUNTS_UNTIL`` documents."""
-        now = time.monotonic()
-        if _LEXEME_COUNTS and _LEXEME_COUNTS[0] > now:
-            return _LEXEME_COUNTS[1]
-        result = None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*), coalesce(avg(length(vector)), 1) FROM search_searchdocument"
-            )
-            total, average = cursor.fetchone()
-            if total <= self.LEXEME_COUNTS_UNTIL:
+
+        def counts() -> tuple[int, float, dict[str, int]] | None:
+            result = None
+            with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_searchdocument')"
+                    "SELECT count(*), coalesce(avg(length(vector)), 1) FROM search_searchdocument"
                 )
-                result = (total, float(average), dict(cursor.fetchall()))
-        _LEXEME_COUNTS[:] = [now + self.DF_SECONDS, result]
-        return result
+                total, average = cursor.fetchone()
+                if total <= self.LEXEME_COUNTS_UNTIL:
+                    cursor.execute(
+                        "SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_searchdocument')"
+                    )
+                    result = (total, float(average), dict(cursor.fetchall()))
+            return result
+
+        return _kept(_LEXEME_COUNTS, counts, self.DF_SECONDS)
 
     def _statistics(self) -> tuple[int, float, dict[str, float], float] | None:
         """Documents, their average number of lexemes, and each common lexeme's share
         of documents (the rarest share / 2 for the others, as the planner assumes);
         None below ``STATISTICS_FROM`` documents or before the first ``ANALYZE``."""
-        now = time.monotonic()
-        if _STATISTICS and _STATISTICS[0] > now:
-            return _STATISTICS[1]
-        result = None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.reltuples::bigint, s.most_common_elems::text::text[], "
-                "s.most_common_elem_freqs FROM pg_class c JOIN pg_stats s ON "
-                "s.schemaname = current_schema() AND s.tablename = c.relname "
-                "AND s.attname = 'vector' WHERE c.relname = 'search_searchdocument' "
-                "AND c.relnamespace = current_schema()::regnamespace"
-            )
-            row = cursor.fetchone()
-            if row and row[0] >= self.STATISTICS_FROM and row[1]:
-                total, elements, shares = row
+
+        def statistics() -> tuple[int, float, dict[str, float], float] | None:
+            result = None
+            with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT avg(length(vector)) FROM search_searchdocument TABLESAMPLE SYSTEM (%s)",
-                    [min(100.0, 100.0 * 5000 / total)],
+                    "SELECT c.reltuples::bigint, s.most_common_elems::text::text[], "
+                    "s.most_common_elem_freqs FROM pg_class c JOIN pg_stats s ON "
+                    "s.schemaname = current_schema() AND s.tablename = c.relname "
+                    "AND s.attname = 'vector' WHERE c.relname = 'search_searchdocument' "
+                    "AND c.relnamespace = current_schema()::regnamespace"
                 )
-                average = float(cursor.fetchone()[0] or 1.0)
-                common = dict(zip(elements, shares, strict=False))
-                result = (total, average, common, shares[len(elements)] / 2)
-        _STATISTICS[:] = [now + self.DF_SECONDS, result]
-        return result
+                row = cursor.fetchone()
+                if row and row[0] >= self.STATISTICS_FROM and row[1]:
+                    total, elements, shares = row
+                    cursor.execute(
+                        "SELECT avg(length(vector)) FROM search_searchdocument "
+                        "TABLESAMPLE SYSTEM (%s)",
+                        [min(100.0, 100.0 * 5000 / total)],
+                    )
+                    average = float(cursor.fetchone()[0] or 1.0)
+                    common = dict(zip(elements, shares, strict=False))
+                    result = (total, average, common, shares[len(elements)] / 2)
+            return result
+
+        return _kept(_STATISTICS, statistics, self.DF_SECONDS)
 
     def _normal_forms(self, terms: Sequence[str]) -> dict[str, str]:
         wanted = [t for t in dict.fromkeys(terms) if t not in _NORMAL_FORMS]
