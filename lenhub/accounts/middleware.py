@@ -20,11 +20,12 @@ class SessionGuardMiddleware:
     """Ends a session when the person signed out everywhere (their epoch moved on) or
     when the session is older than ``LENHUB_SESSION_MAX_HOURS``.
 
-    Idle expiry is the session's age (``SESSION_COOKIE_AGE``), renewed by a request at
-    most every ``SESSION_RENEW_SECONDS``: a session then ends between
-    ``LENHUB_SESSION_IDLE_MINUTES`` and that plus ``SESSION_RENEW_SECONDS`` after its
-    last request, and a request does not write the session store only to renew it
-    (saving it on every request cost 1-2 ms per request, a write lock on SQLite)."""
+    Idle expiry is the session's age (``SESSION_COOKIE_AGE``), renewed by a signed-in
+    person's request at most every ``SESSION_RENEW_SECONDS`` (half the age if that is
+    shorter): a session then ends between ``LENHUB_SESSION_IDLE_MINUTES`` less that
+    interval and ``LENHUB_SESSION_IDLE_MINUTES`` after its last request, never later, and
+    a request does not write the session store only to renew it (saving it on every
+    request cost 1-2 ms per request, a write lock on SQLite)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,9 +40,10 @@ class SessionGuardMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
         response = self.get_response(request)
-        session = getattr(request, "session", None)
-        if session is not None and not session.is_empty():
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:  # still signed in after the view
+            every = min(settings.SESSION_RENEW_SECONDS, settings.SESSION_COOKIE_AGE / 2)
             now = time.time()
-            if now - float(session.get(SESSION_RENEWED_AT, 0)) >= settings.SESSION_RENEW_SECONDS:
-                session[SESSION_RENEWED_AT] = now  # saved, with a new expiry, on the way out
+            if now - float(request.session.get(SESSION_RENEWED_AT, 0)) >= every:
+                request.session[SESSION_RENEWED_AT] = now  # saved, with a new expiry
         return response

@@ -203,6 +203,40 @@ def test_idle_session_ends_and_requests_renew_it_at_most_once_a_minute(world: Wo
     assert _redirected_to_sign_in(client.get("/dashboard/"))  # idle too long: ended
 
 
+def test_a_short_idle_limit_renews_a_session_at_half_its_age(world: World, settings: Any) -> None:
+    """With an idle limit of a minute, a request renews the session after 30 s (a
+    renewal every minute would end it while the person is still busy)."""
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_COOKIE_AGE = 60
+    client = Client()
+    client_sign_in(client, world.people["lea_pl"].email, world.secrets["lea_pl"])
+
+    def renewed(seconds_ago: float) -> bool:
+        session = client.session
+        session[SESSION_RENEWED_AT] = time.time() - seconds_ago
+        session.save()
+        before = Session.objects.get(session_key=session.session_key).expire_date
+        assert client.get("/dashboard/").status_code == 200
+        return bool(Session.objects.get(session_key=session.session_key).expire_date > before)
+
+    assert client.get("/dashboard/").status_code == 200  # shows the sign-in message
+    assert not renewed(25)
+    assert renewed(31)
+
+
+def test_signing_out_leaves_nothing_to_renew(world: World) -> None:
+    """Only a signed-in person's session is renewed: after signing out, the session's
+    flash message does not keep an anonymous session alive."""
+    client = Client()
+    client_sign_in(client, world.people["lea_pl"].email, world.secrets["lea_pl"])
+    assert client.get("/dashboard/").status_code == 200
+    client.post("/accounts/logout/")
+    client.get("/")  # shows the "signed out" message
+    client.get("/")
+    assert SESSION_RENEWED_AT not in client.session
+
+
 def test_session_without_a_sign_in_stamp_is_not_trusted(world: World) -> None:
     client = Client()
     client.force_login(world.people["lea_pl"])
