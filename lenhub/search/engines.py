@@ -67,9 +67,11 @@ _RESULTS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 def _kept(kept: list[Any], compute: Callable[[], T], seconds: float) -> T:
     """``compute()``, kept in ``kept`` (as [expiry, value]) for ``seconds``."""
     now = time.monotonic()
-    if not kept or kept[0] <= now:
-        kept[:] = [now + seconds, compute()]
-    value: T = kept[1]
+    entry = kept[:]  # one read: a write in another thread may empty ``kept`` meanwhile
+    if not entry or entry[0] <= now:
+        entry = [now + seconds, compute()]
+        kept[:] = entry
+    value: T = entry[1]
     return value
 
 
