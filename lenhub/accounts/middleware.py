@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 
 SESSION_EPOCH = "lenhub_epoch"
 SESSION_SIGNED_IN_AT = "lenhub_signed_in_at"
-
-
 SESSION_RENEWED_AT = "lenhub_renewed_at"
 
 

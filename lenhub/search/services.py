@@ -377,9 +377,6 @@ def _count_facets(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, int]
     """Facet counts over ``rows`` (id, rank, then ``engines.FACET_TEXT``), which the database
     has already limited to what the reader may see. Each distinct combination of values
     is split once (many documents share one)."""
-    counted: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-    if not rows:
-        return counted
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     singles = [counts[name] for name in SINGLE_FACETS]
     multis = [counts[name] for name in MULTI_FACETS]
