@@ -156,9 +156,12 @@ if env("DATABASE_URL"):
         # kept per thread (CONN_MAX_AGE) outlived their requests and piled up (15 open
         # after 40 requests to one process); a new connection per request costs a
         # PostgreSQL process start each time.
+        _pool_size = env_int("LENHUB_DATABASE_POOL_SIZE", 10)
+        if _pool_size < 1:
+            raise ImproperlyConfigured("LENHUB_DATABASE_POOL_SIZE must be 1 or more.")
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
-            "max_size": env_int("LENHUB_DATABASE_POOL_SIZE", 10),
+            "max_size": _pool_size,
             "timeout": 10,
         }
 else:

@@ -159,6 +159,16 @@ def test_trial_mode_and_missing_secrets_are_reported(tmp_path: Path) -> None:
     assert "LENHUB_SECRET_KEY must be set in production" in result.stderr
 
 
+def test_a_database_pool_of_no_connections_is_refused(tmp_path: Path) -> None:
+    """``LENHUB_DATABASE_POOL_SIZE`` below 1 stops lenhub from starting, with a message."""
+    env = production_env(tmp_path)
+    env["DATABASE_URL"] = "postgres://lenhub@127.0.0.1:5432/lenhub_unused"
+    env["LENHUB_DATABASE_POOL_SIZE"] = "0"
+    result = lenhub(env, "check")
+    assert result.returncode != 0
+    assert "LENHUB_DATABASE_POOL_SIZE must be 1 or more" in result.stderr
+
+
 # Runs in the production process: a person signs in over HTTPS (as the TLS-terminating
 # proxy reports it); prints what each response sent.
 HTTP_SNIPPET = r"""
