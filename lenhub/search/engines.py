@@ -561,9 +561,11 @@ class PostgresEngine(Engine):
                 row = cursor.fetchone()
                 if row and row[0] >= self.STATISTICS_FROM and row[1]:
                     total, elements, shares = row
+                    # the same sample in every process (REPEATABLE): otherwise two
+                    # processes scored the same search a little differently
                     cursor.execute(
                         "SELECT avg(length(vector)) FROM search_searchdocument "
-                        "TABLESAMPLE SYSTEM (%s)",
+                        "TABLESAMPLE SYSTEM (%s) REPEATABLE (0)",
                         [min(100.0, 100.0 * 5000 / total)],
                     )
                     average = float(cursor.fetchone()[0] or 1.0)
