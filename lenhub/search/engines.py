@@ -107,10 +107,11 @@ class Engine:
         raise NotImplementedError
 
     def matching(self, query: ParsedQuery, *, strict: bool, where: str) -> tuple[str, list[Any]]:
-        """SQL selecting ``id``, ``rank`` and the facet values (``FACET_TEXT``) of the
-        matching documents ``d`` for which ``where`` holds (its parameters follow the
-        ones returned), best rank first, then by id; ``d`` has the documents' access and
-        facet columns."""
+        """SQL selecting ``id``, ``rank`` and the facet values (``FACET_TEXT``, as
+        ``facets``) of the matching documents ``d`` for which ``where`` holds (its
+        parameters follow the ones returned), in no particular order; ``d`` has the
+        documents' access and facet columns. ``lenhub.search.services`` takes the first
+        of them, the total and the facet counts from it in one statement."""
         raise NotImplementedError
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
@@ -229,8 +230,7 @@ class SqliteEngine(Engine):
         hits_sql, hits_params = self.hits(query, strict=strict)
         return (
             f"WITH h AS MATERIALIZED ({hits_sql}) SELECT d.id, h.rank, d.facets "
-            f"FROM h JOIN search_narrow d ON d.id = h.id WHERE {where} "
-            "ORDER BY h.rank DESC, d.id",
+            f"FROM h JOIN search_narrow d ON d.id = h.id WHERE {where}",
             hits_params,
         )
 
@@ -716,8 +716,8 @@ class PostgresEngine(Engine):
         tsquery, params = self._tsquery(query, strict=strict)
         return (
             "SELECT d.id, ts_rank(%s::float4[], d.vector, q.query, 1) AS rank, "
-            f"{FACET_TEXT} FROM search_searchdocument d, (SELECT {tsquery} AS query) q "
-            f"WHERE d.vector @@ q.query AND {where} ORDER BY rank DESC, d.id",
+            f"{FACET_TEXT} AS facets FROM search_searchdocument d, "
+            f"(SELECT {tsquery} AS query) q WHERE d.vector @@ q.query AND {where}",
             [self.WEIGHTS, *params],
         )
 

@@ -4,9 +4,9 @@ highlighted snippets and "more like this".
 Access is decided inside the query: each document carries its audience set; the reader's
 keys say which sets they hold (and, for named participants, whether they are named), and
 every statement here joins on that condition. A search reads the matching documents the
-reader may see once (id, rank and facet values) and takes the page, the total and the
-facet counts from those rows, so counts cannot include what the results hide; snippets
-are made only for the hits on the page.
+reader may see in one statement, which returns the first of them by rank, and their total
+and facet counts, so counts cannot include what the results hide; snippets are made only
+for the hits on the page.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -246,24 +246,29 @@ def _search(
         return _browse(where, params, limit=limit, offset=offset, facets=facets, query=query)
     search_engine = engine()
 
-    def matching(match: ParsedQuery, strict: bool) -> list[tuple[Any, ...]]:
-        """One pass over the matching documents the reader may see: what ranking,
-        totals and facets need, nothing else."""
-        sql, match_params = search_engine.matching(match, strict=strict, where=where)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*match_params, *params])
-            return cursor.fetchall()
+    # at least MIN_STRICT: a relaxed search leaves out every strict match by id
+    first = max(search_engine.rerank_pool(), offset + limit, MIN_STRICT)
 
-    rows = matching(query, strict=require_all and query.can_relax)
-    ranked_as = query  # the query whose match ranked ``rows`` (a relaxed one may have anchors)
+    def matching(match: ParsedQuery, strict: bool, *, besides: Sequence[int] = ()) -> Matches:
+        """One pass over the matching documents the reader may see (but ``besides``):
+        the first ``first`` by rank, how many there are and their facet values."""
+        extra_sql, extra_params = where, params
+        if besides:
+            marks = ",".join(["%s"] * len(besides))
+            extra_sql, extra_params = f"{where} AND d.id NOT IN ({marks})", [*params, *besides]
+        sql, match_params = search_engine.matching(match, strict=strict, where=extra_sql)
+        return _matches(sql, [*match_params, *extra_params], first=first, facets=facets)
+
+    found = matching(query, strict=require_all and query.can_relax)
+    ranked_as = query  # the query whose match ranked ``found`` (a relaxed one may have anchors)
     # id -> (matches every group, among the first documents ranked again, rank), in the
     # order of ``_sort_key`` (each match comes ranked, the relaxed one after the strict)
-    order: dict[int, tuple[int, int, float]] = {row[0]: (1, 0, float(row[1])) for row in rows}
+    order: dict[int, tuple[int, int, float]] = {pk: (1, 0, rank) for pk, rank in found.first}
     relaxed = False
     if (
         require_all
         and query.can_relax
-        and len(rows) < MIN_STRICT
+        and found.total < MIN_STRICT
         and not (
             filter_params
             and _strict_count(search_engine, query, access_sql, access_params) >= MIN_STRICT
@@ -271,10 +276,13 @@ def _search(
     ):  # a filter narrows what the reader chose from; it never widens the match
         relaxed = True
         ranked_as = _relaxed(search_engine, query)
-        for row in matching(ranked_as, strict=False):
-            if row[0] not in order:
-                order[row[0]] = (0, 0, float(row[1]))
-                rows.append(row)
+        # every strict match is among ``first`` (fewer than MIN_STRICT): the relaxed
+        # match counts the others, so totals and facet counts add up
+        more = matching(ranked_as, strict=False, besides=list(order))
+        for pk, rank in more.first:
+            order[pk] = (0, 0, rank)
+        found = Matches(found.first + more.first, found.total + more.total,
+                        found.facets + more.facets)  # fmt: skip
     pool = _refine(search_engine, ranked_as, order, feedback=feedback)
     if offset + limit <= len(pool):
         # the pool is the first of ``order`` and was ranked again ahead of the rest
@@ -283,15 +291,15 @@ def _search(
         ranked = heapq.nsmallest(offset + limit, order, key=lambda pk: _sort_key(order, pk))
         ranked = ranked[offset:]
     hits = _hits(ranked, {pk: order[pk][2] for pk in ranked}, (access_sql, access_params))
-    result = SearchResult(hits=hits, total=len(rows), query=query, relaxed=relaxed)
+    result = SearchResult(hits=hits, total=found.total, query=query, relaxed=relaxed)
     if facets:
-        result.facets = _count_facets(rows)
+        result.facets = _count_facets(found.facets)
     if snippets and hits:
         allowed = [hit.id for hit in hits if handling(hit.tlp).search_snippets]
-        found = search_engine.snippets(query, allowed)
+        made = search_engine.snippets(query, allowed)
         for hit in hits:
-            if hit.id in found:
-                hit.snippet = _marked(found[hit.id])
+            if hit.id in made:
+                hit.snippet = _marked(made[hit.id])
     return result
 
 
@@ -373,14 +381,49 @@ def _refine(
     return pool
 
 
-def _count_facets(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, int]]]:
-    """Facet counts over ``rows`` (id, rank, then ``engines.FACET_TEXT``), which the database
-    has already limited to what the reader may see. Each distinct combination of values
-    is split once (many documents share one)."""
+@dataclass
+class Matches:
+    """What a search reads of its matches: the first (id, rank), best first; how many
+    there are; and each distinct combination of facet values (``engines.FACET_TEXT``)
+    with its number of documents (empty when no facets are wanted)."""
+
+    first: list[tuple[int, float]]
+    total: int
+    facets: list[tuple[str, int]]
+
+
+def _matches(sql: str, params: list[Any], *, first: int, facets: bool) -> Matches:
+    """One statement over the matches ``sql`` selects (``id``, ``rank``, ``facets``):
+    its first ``first`` by rank, and the documents counted by facet combination (or
+    only counted). The database counts and groups them: handing every match to Python
+    to count took a third of the time of a search matching thousands of documents
+    (bench/RESULTS.md)."""
+    grouped = (
+        "SELECT 1, count(*), NULL, m.facets FROM m GROUP BY m.facets"
+        if facets
+        else "SELECT 1, count(*), NULL, NULL FROM m"
+    )
+    statement = (
+        f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, m.id, m.rank, NULL "
+        f"FROM m ORDER BY m.rank DESC, m.id LIMIT %s) f UNION ALL {grouped}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, first])
+        rows = cursor.fetchall()
+    ranked = sorted(((row[1], float(row[2])) for row in rows if row[0] == 0),
+                    key=lambda item: (-item[1], item[0]))  # fmt: skip
+    combinations = [(row[3], row[1]) for row in rows if row[0] == 1 and row[1]]
+    return Matches(ranked, sum(n for _, n in combinations), combinations if facets else [])
+
+
+def _count_facets(combinations: list[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts from ``combinations`` (``engines.FACET_TEXT`` and how many documents
+    have it) of the documents the database has already limited to what the reader may
+    see. Each distinct combination is split once (many documents share one)."""
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     singles = [counts[name] for name in SINGLE_FACETS]
     multis = [counts[name] for name in MULTI_FACETS]
-    for combination, n in Counter(map(itemgetter(2), rows)).items():
+    for combination, n in combinations:
         values = combination.split(FIELD_SEPARATOR, len(FACETS) - 1)
         for counter, value in zip(singles, values, strict=False):
             if value:

@@ -283,6 +283,8 @@ def test_every_word_is_required_unless_too_few_items_match_them_all(world: World
     # one item has both words: too few, so the items with one of them follow it
     assert found.relaxed and found.total == 5
     assert found.hits[0].object_id == both.pk
+    # the strict match and the relaxed one are counted once each, facets as the total
+    assert found.facets["type"] == [("project", 5)]
     many = [public(f"zorblat quenth study {n}") for n in range(MIN_STRICT)]
     found = search(ANONYMOUS, "zorblat quenth", limit=20)
     assert not found.relaxed and found.total == len(many) + 1
@@ -290,6 +292,28 @@ def test_every_word_is_required_unless_too_few_items_match_them_all(world: World
     # a filter narrows what the reader chose from: no item with one word comes back
     filtered = search(ANONYMOUS, "zorblat quenth", filters={"type": "project"}, limit=20)
     assert not filtered.relaxed and filtered.total == len(many) + 1
+
+
+def test_pages_past_the_documents_ranked_again_follow_the_engines_rank(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the first documents are ranked again (``rerank_pool``); a page past them
+    takes the engine's own rank, and every page agrees with one long list."""
+    for n in range(9):
+        project = Project.objects.create(
+            acronym=f"VELD{n}", title=f"veldspar harbour patrol {'veldspar ' * (n % 4)}"
+        )
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    monkeypatch.setattr(engines.Engine, "RERANK_POOL", 2)
+    monkeypatch.setattr(engines.PostgresEngine, "RERANK_POOL", 2)
+    whole = search(ANONYMOUS, "veldspar patrol", limit=9)
+    assert whole.total == 9 and len(whole.hits) == 9
+    pages = [search(ANONYMOUS, "veldspar patrol", limit=3, offset=k) for k in (0, 3, 6)]
+    assert [h.id for page in pages for h in page.hits] == [h.id for h in whole.hits]
+    for page in pages:
+        assert page.total == 9 and page.facets == whole.facets
+    scores = [h.score for h in whole.hits[2:]]  # past the pool: the engine's rank, best first
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_a_relaxed_search_on_a_large_index_requires_one_of_the_rarest_words(
