@@ -86,19 +86,26 @@ def _holding(viewer: Viewer) -> Holding:
     return tuple(plain), tuple(named), viewer.user_id
 
 
-def _access(holding: Holding) -> tuple[str, list[Any]]:
+def _access(holding: Holding, *, indexed: bool = True) -> tuple[str, list[Any]]:
     """SQL on ``d`` (search_searchdocument) true for documents a reader holding
     ``holding`` may read: a function of ``holding`` alone, so two readers with the same
-    holding see the same documents."""
+    holding see the same documents.
+
+    Not ``indexed``: written so that PostgreSQL's planner does not read the audience
+    index, for statements that find their documents by full text. Most documents have an
+    audience most readers hold; reading that index for a match anyway (a bitmap of
+    every document a reader holds, ANDed with the words') cost 9-10 ms at 200,000
+    documents (bench/RESULTS.md)."""
     plain, named, user_id = holding
+    column = "d.audience_id" if indexed else "(d.audience_id + 0)"
     parts: list[str] = []
     params: list[Any] = []
     if plain:
-        parts.append(f"d.audience_id IN ({','.join(['%s'] * len(plain))})")
+        parts.append(f"{column} IN ({','.join(['%s'] * len(plain))})")
         params += plain
     if named and user_id is not None:
         parts.append(
-            f"(d.audience_id IN ({','.join(['%s'] * len(named))}) AND EXISTS (SELECT 1 FROM "
+            f"({column} IN ({','.join(['%s'] * len(named))}) AND EXISTS (SELECT 1 FROM "
             "search_searchparticipant p WHERE p.document_id = d.id AND p.user_id = %s))"
         )
         params += [*named, user_id]
@@ -235,7 +242,7 @@ def _search(
     feedback: bool,
 ) -> SearchResult:
     query = parse(text, expand=expand)
-    access_sql, access_params = _access(holding)
+    access_sql, access_params = _access(holding, indexed=query.empty)
     if exclude is not None:
         access_sql += " AND d.id <> %s"
         access_params.append(exclude)
