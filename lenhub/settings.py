@@ -422,3 +422,9 @@ if LENHUB_SEARCH_ENGINE not in ("auto", "sqlite", "postgres"):
 LENHUB_SEARCH_RELAXED_POSTINGS = env_int("LENHUB_SEARCH_RELAXED_POSTINGS", 8000)
 if LENHUB_SEARCH_RELAXED_POSTINGS < 0:
     raise ImproperlyConfigured("LENHUB_SEARCH_RELAXED_POSTINGS must be 0 or more.")
+# A match of a large index (20,000 documents or more) is read in this many parts at
+# once, each by a statement on a connection of its own (1: in one statement). More parts
+# than processors gain nothing. Measured in bench/RESULTS.md.
+LENHUB_SEARCH_PARTS = env_int("LENHUB_SEARCH_PARTS", min(2, os.cpu_count() or 1))
+if LENHUB_SEARCH_PARTS < 1:
+    raise ImproperlyConfigured("LENHUB_SEARCH_PARTS must be 1 or more.")

@@ -16,6 +16,7 @@ so a reader's view is decided in one place, in the database.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import secrets
@@ -59,6 +60,9 @@ _NORMAL_FORMS: dict[str, str] = {}  # PostgreSQL: a term's tsquery text
 _LEXEME_COUNTS: list[Any] = []
 # SQLite: [expiry, (last id of the sample, documents per sampled document)]
 _SAMPLE: list[Any] = []
+# parts -> [expiry, the ids between them] (``Engine.parts``)
+_PARTS: dict[int, list[Any]] = {}
+Part = tuple[int | None, int | None]  # ids from (inclusive), to (exclusive); None: no bound
 _LEXEME = re.compile(r"'((?:[^']|'')+)'")  # the lexemes in a tsquery's text
 # searches remembered by ``lenhub.search.services``, under the index's change token
 _RESULTS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -90,6 +94,7 @@ def index_changed() -> None:
     _RESULTS.clear()
     _SAMPLE.clear()
     _LEXEME_COUNTS.clear()
+    _PARTS.clear()
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO search_searchindexstate (id, token) VALUES (1, %s) "
@@ -106,13 +111,43 @@ class Engine:
         with ``strict``, those matching every group of the query, else any term."""
         raise NotImplementedError
 
-    def matching(self, query: ParsedQuery, *, strict: bool, where: str) -> tuple[str, list[Any]]:
+    def matching(
+        self, query: ParsedQuery, *, strict: bool, where: str, part: Part = (None, None)
+    ) -> tuple[str, list[Any]]:
         """SQL selecting ``id``, ``rank`` and the facet values (``FACET_TEXT``, as
         ``facets``) of the matching documents ``d`` for which ``where`` holds (its
         parameters follow the ones returned), in no particular order; ``d`` has the
         documents' access and facet columns. ``lenhub.search.services`` takes the first
-        of them, the total and the facet counts from it in one statement."""
+        of them, the total and the facet counts from it in one statement. ``part``: only
+        documents with ``low <= id < high`` (None: no bound), found by the engine's
+        index, not filtered after it."""
         raise NotImplementedError
+
+    def estimate(self, query: ParsedQuery, *, strict: bool) -> int | None:
+        """About how many documents ``matching`` finds, if the engine can tell cheaply;
+        None when it cannot."""
+        return None
+
+    def parts(self, n: int) -> list[Part]:
+        """``n`` ranges of document ids that together hold every id (the first has no
+        lower bound, the last no upper one, so documents added since are in the last),
+        of equal width between the first id and the last: ids are given in order, so
+        about as many documents fall in each (two index lookups; counting to the middle
+        document took 30-50 ms at 200,000). Kept ``DF_SECONDS``."""
+
+        def bounds() -> list[int]:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT min(id), max(id) FROM search_searchdocument")
+                low, high = cursor.fetchone()
+            if low is None:
+                return []
+            return sorted({low + (high - low + 1) * k // n for k in range(1, n)} - {low})
+
+        if n < 2:
+            return [(None, None)]
+        kept = _kept(_PARTS.setdefault(n, []), bounds, self.DF_SECONDS)
+        edges: list[int | None] = [None, *kept, None]
+        return list(itertools.pairwise(edges))
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:
         raise NotImplementedError
@@ -171,6 +206,7 @@ class Engine:
         _SAMPLE.clear()
         _STATISTICS.clear()
         _LEXEME_COUNTS.clear()
+        _PARTS.clear()
         return 0
 
     def write(self, ids: Sequence[int]) -> None:
@@ -195,6 +231,16 @@ def _varints(blob: bytes) -> list[int]:
     return values
 
 
+def _bounded(column: str, part: Part) -> tuple[str, list[Any]]:
+    """SQL (starting with AND, or empty) keeping ``column`` within ``part``."""
+    sql, params = "", []
+    if part[0] is not None:
+        sql, params = f" AND {column} >= %s", [part[0]]
+    if part[1] is not None:
+        sql, params = f"{sql} AND {column} < %s", [*params, part[1]]
+    return sql, params
+
+
 def _in(ids: Iterable[Any]) -> tuple[str, list[Any]]:
     values = list(ids)
     return ",".join(["%s"] * len(values)) or "NULL", values
@@ -207,12 +253,15 @@ class SqliteEngine(Engine):
     # feedback ranks within the first documents only, where words are less rare
     FEEDBACK_WEIGHT = 0.8
 
-    def hits(self, query: ParsedQuery, *, strict: bool = False) -> tuple[str, list[Any]]:
+    def hits(
+        self, query: ParsedQuery, *, strict: bool = False, part: Part = (None, None)
+    ) -> tuple[str, list[Any]]:
         weights = ", ".join(str(w) for w in self.WEIGHTS)
+        bound, bound_params = _bounded("rowid", part)  # FTS5 seeks to a rowid range
         return (
             f"SELECT rowid AS id, -bm25(search_fts, {weights}) AS rank "
-            "FROM search_fts WHERE search_fts MATCH %s",
-            [fts5_match(query, strict=strict)],
+            f"FROM search_fts WHERE search_fts MATCH %s{bound}",
+            [fts5_match(query, strict=strict), *bound_params],
         )
 
     # the access and facet columns of each document, in a table of their own (migration
@@ -224,10 +273,12 @@ class SqliteEngine(Engine):
         f"d.topics, {FACET_TEXT}"
     )
 
-    def matching(self, query: ParsedQuery, *, strict: bool, where: str) -> tuple[str, list[Any]]:
+    def matching(
+        self, query: ParsedQuery, *, strict: bool, where: str, part: Part = (None, None)
+    ) -> tuple[str, list[Any]]:
         """The matches joined to ``search_narrow`` as ``d`` (it has every column a
         search filters or counts on): half the cost of joining the documents' rows."""
-        hits_sql, hits_params = self.hits(query, strict=strict)
+        hits_sql, hits_params = self.hits(query, strict=strict, part=part)
         return (
             f"WITH h AS MATERIALIZED ({hits_sql}) SELECT d.id, h.rank, d.facets "
             f"FROM h JOIN search_narrow d ON d.id = h.id WHERE {where}",
@@ -588,6 +639,20 @@ class PostgresEngine(Engine):
                 _NORMAL_FORMS.update(cursor.fetchall())
         return {t: _NORMAL_FORMS[t] for t in terms}
 
+    def estimate(self, query: ParsedQuery, *, strict: bool) -> int | None:
+        """From the planner's statistics (kept, no statement), as ``_tsquery`` matches:
+        any of the terms (or anchors), or every group (the rarest bounds it) or a
+        phrase. None below ``STATISTICS_FROM`` documents."""
+        if self._statistics() is None:
+            return None
+        counts = self.document_frequencies(list(query.terms))
+        if not strict and query.anchors:
+            return sum(counts[t][1] for t in query.anchors)
+        if not strict or not query.can_relax:
+            return sum(counts[t][1] for t in query.terms)
+        groups = [sum(counts[t][1] for t in group) for group in query.groups if group]
+        return min(groups, default=0) + sum(counts[t][1] for t in query.phrases)
+
     def _any(self, terms: Sequence[str]) -> tuple[str, list[Any]]:
         sql = " || ".join(["phraseto_tsquery(%s::regconfig, %s)"] * len(terms))
         params: list[Any] = []
@@ -708,17 +773,21 @@ class PostgresEngine(Engine):
             [self.WEIGHTS, *params],
         )
 
-    def matching(self, query: ParsedQuery, *, strict: bool, where: str) -> tuple[str, list[Any]]:
+    def matching(
+        self, query: ParsedQuery, *, strict: bool, where: str, part: Part = (None, None)
+    ) -> tuple[str, list[Any]]:
         """One scan: ``where`` and the facet values read with the match (joining the matches
         to the documents again read every matching row twice). The vector is kept in
         the row (migration ``search.0007``), so ranking every match costs little more
-        than matching it."""
+        than matching it. A ``part`` is read from the primary key's index, ANDed with
+        the words' (a filter would read every matching row in every part)."""
         tsquery, params = self._tsquery(query, strict=strict)
+        bound, bound_params = _bounded("d.id", part)
         return (
             "SELECT d.id, ts_rank(%s::float4[], d.vector, q.query, 1) AS rank, "
             f"{FACET_TEXT} AS facets FROM search_searchdocument d, "
-            f"(SELECT {tsquery} AS query) q WHERE d.vector @@ q.query AND {where}",
-            [self.WEIGHTS, *params],
+            f"(SELECT {tsquery} AS query) q WHERE d.vector @@ q.query{bound} AND {where}",
+            [self.WEIGHTS, *params, *bound_params],
         )
 
     def snippets(self, query: ParsedQuery, ids: Sequence[int]) -> dict[int, str]:

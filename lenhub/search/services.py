@@ -19,7 +19,8 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,8 +264,16 @@ def _search(
         if besides:
             marks = ",".join(["%s"] * len(besides))
             extra_sql, extra_params = f"{where} AND d.id NOT IN ({marks})", [*params, *besides]
-        sql, match_params = search_engine.matching(match, strict=strict, where=extra_sql)
-        return _matches(sql, [*match_params, *extra_params], first=first, facets=facets)
+
+        def statement(part: engines.Part) -> tuple[str, list[Any]]:
+            sql, match_params = search_engine.matching(
+                match, strict=strict, where=extra_sql, part=part
+            )
+            return sql, [*match_params, *extra_params]
+
+        estimate = search_engine.estimate(match, strict=strict)
+        return _matches(search_engine, statement, first=first, facets=facets,
+                        large=estimate is None or estimate >= PARTS_FOR)  # fmt: skip
 
     found = matching(query, strict=require_all and query.can_relax)
     ranked_as = query  # the query whose match ranked ``found`` (a relaxed one may have anchors)
@@ -399,28 +408,112 @@ class Matches:
     facets: list[tuple[str, int]]
 
 
-def _matches(sql: str, params: list[Any], *, first: int, facets: bool) -> Matches:
-    """One statement over the matches ``sql`` selects (``id``, ``rank``, ``facets``):
-    its first ``first`` by rank, and the documents counted by facet combination (or
-    only counted). The database counts and groups them: handing every match to Python
-    to count took a third of the time of a search matching thousands of documents
-    (bench/RESULTS.md)."""
+# A match of a large index is read in ``LENHUB_SEARCH_PARTS`` parts at once, each a range
+# of document ids on a database connection of its own (one in this thread, the others in
+# helper threads): ranking and counting thousands of matches is the bulk of a search,
+# and one statement uses one processor (bench/RESULTS.md). Below PARTS_FROM documents it
+# is not worth a second statement; inside a transaction another connection would not
+# see its writes, so it is read in one part; and a helper that is busy with another
+# search is not waited for. Each part applies the reader's access condition itself.
+PARTS_FROM = 20_000
+# ... and when the engine expects this many matches or more (or cannot tell): a small
+# match read in parts took longer than in one statement
+PARTS_FOR = 2_000
+_HELPERS: dict[int, tuple[ThreadPoolExecutor, threading.BoundedSemaphore]] = {}
+_HELPERS_LOCK = threading.Lock()
+
+
+def _helpers(n: int) -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+    """``n`` helper threads, and how many of them are free."""
+    with _HELPERS_LOCK:
+        if n not in _HELPERS:
+            _HELPERS[n] = (
+                ThreadPoolExecutor(n, thread_name_prefix="lenhub-search"),
+                threading.BoundedSemaphore(n),
+            )
+        return _HELPERS[n]
+
+
+def _in_parts(search_engine: Engine) -> list[engines.Part]:
+    """The id ranges to read a match in (one, whole, when it is not worth parts)."""
+    wanted = settings.LENHUB_SEARCH_PARTS
+    if wanted < 2 or connection.in_atomic_block:
+        return [(None, None)]
+    if search_engine.document_frequencies([])[""][1] < PARTS_FROM:
+        return [(None, None)]
+    return search_engine.parts(wanted)
+
+
+def _read_part(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """One part's rows, in a helper thread (on that thread's own connection, given
+    back to the pool after, if there is one)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    finally:
+        if connection.vendor != "sqlite":
+            connection.close()
+
+
+def _matches(
+    search_engine: Engine,
+    statement: Callable[[engines.Part], tuple[str, list[Any]]],
+    *,
+    first: int,
+    facets: bool,
+    large: bool = True,
+) -> Matches:
+    """One statement over the matches ``statement`` selects (``id``, ``rank``,
+    ``facets``) per part of the index: the first ``first`` by rank, and the documents
+    counted by facet combination (or only counted); a ``large`` match may be read in
+    parts at once (``_in_parts``). The database counts and groups
+    them: handing every match to Python to count took a third of the time of a search
+    matching thousands of documents (bench/RESULTS.md)."""
     grouped = (
         "SELECT 1, count(*), NULL, m.facets FROM m GROUP BY m.facets"
         if facets
         else "SELECT 1, count(*), NULL, NULL FROM m"
     )
-    statement = (
-        f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, m.id, m.rank, NULL "
-        f"FROM m ORDER BY m.rank DESC, m.id LIMIT %s) f UNION ALL {grouped}"
-    )
+
+    def whole(part: engines.Part) -> tuple[str, list[Any]]:
+        sql, params = statement(part)
+        return (
+            f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, m.id, m.rank, NULL "
+            f"FROM m ORDER BY m.rank DESC, m.id LIMIT %s) f UNION ALL {grouped}",
+            [*params, first],
+        )
+
+    parts = _in_parts(search_engine) if large else [(None, None)]
+    mine, helped = parts[:1], []
+    if len(parts) > 1:
+        pool, free = _helpers(len(parts) - 1)
+        for part in parts[1:]:
+            if free.acquire(blocking=False):
+                helper = pool.submit(_read_part, *whole(part))
+                helper.add_done_callback(lambda _: free.release())
+                helped.append(helper)
+            else:  # busy with another search: this thread reads it
+                mine.append(part)
+        if not helped:
+            mine = [(None, None)]  # one statement, not several in a row
+    rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, first])
-        rows = cursor.fetchall()
-    ranked = sorted(((row[1], float(row[2])) for row in rows if row[0] == 0),
-                    key=lambda item: (-item[1], item[0]))  # fmt: skip
-    combinations = [(row[3], row[1]) for row in rows if row[0] == 1 and row[1]]
-    return Matches(ranked, sum(n for _, n in combinations), combinations if facets else [])
+        for part in mine:
+            cursor.execute(*whole(part))
+            rows += cursor.fetchall()
+    for helper in helped:
+        rows += helper.result()
+    ranked = heapq.nsmallest(
+        first, ((row[1], float(row[2])) for row in rows if row[0] == 0),
+        key=lambda item: (-item[1], item[0]),
+    )  # fmt: skip
+    combinations: Counter[str] = Counter()
+    for row in rows:
+        if row[0] == 1 and row[1]:
+            combinations[row[3]] += row[1]
+    total = sum(combinations.values())
+    return Matches(ranked, total, list(combinations.items()) if facets else [])
 
 
 def _count_facets(combinations: list[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:

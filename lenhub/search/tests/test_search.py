@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from lenhub.access.policy import ANONYMOUS, viewer_for_user
@@ -20,7 +22,7 @@ from lenhub.access.services import restricted_set_audience
 from lenhub.conftest import World
 from lenhub.knowledge.models import Participation, Project, ResearchOrganisation
 from lenhub.knowledge.tests.conftest import shared_data
-from lenhub.search import engines
+from lenhub.search import engines, services
 from lenhub.search.engines import FIELD_SEPARATOR, engine
 from lenhub.search.models import SearchDocument
 from lenhub.search.services import MIN_STRICT, more_like_this, search
@@ -165,8 +167,17 @@ def _sees(viewer: Any, canary: str) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(params=[1, 2], ids=["one-part", "two-parts"])
+def parts(request: pytest.FixtureRequest, settings: Any, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A match read in one statement, or in two parts at once (``LENHUB_SEARCH_PARTS``),
+    whatever the size of the index; returns the number of parts."""
+    settings.LENHUB_SEARCH_PARTS = request.param
+    monkeypatch.setattr(services, "PARTS_FROM", 0)
+    return int(request.param)
+
+
 def test_restricted_items_are_invisible_in_results_totals_facets_and_snippets(
-    world: World,
+    world: World, parts: int
 ) -> None:
     enlets, canary = _restricted_project(world, [f"network:{world.enlets.pk}"], "AMBER")
     red, red_canary = _restricted_project(world, ["participants"], "RED")
@@ -190,6 +201,57 @@ def test_restricted_items_are_invisible_in_results_totals_facets_and_snippets(
     enlets.delete()
     red.delete()
     assert not SearchDocument.objects.filter(object_id__in=[enlets.pk, red.pk]).exists()
+
+
+def test_a_match_read_in_parts_at_once_is_the_match_read_whole(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``PARTS_FROM`` documents a match is read in id ranges, one of them in a
+    helper thread on its connection: the same results, scores, totals and facets as in
+    one statement; inside a transaction (another connection would not see its writes)
+    and when the helper is busy, in one statement."""
+    for n in range(30):
+        project = Project.objects.create(
+            acronym=f"PARTS{n}", title=f"kestrine border {'kestrine ' * (n % 5)}{n}",
+            summary="radar" if n % 3 else "", topics="maritime" if n % 2 else "",
+        )  # fmt: skip
+        restricted_set_audience(item=project, audience=["public"], tlp="CLEAR", actor=None)
+    helped: list[str] = []
+    reading = services._read_part
+
+    def read_part(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        helped.append(threading.current_thread().name)
+        return reading(sql, params)
+
+    monkeypatch.setattr(services, "_read_part", read_part)
+    monkeypatch.setattr(services, "PARTS_FROM", 0)
+
+    def found(**kwargs: Any) -> list[Any]:
+        engines._RESULTS.clear()
+        result = search(ANONYMOUS, "kestrine radar", limit=7, offset=2, **kwargs)
+        return [[(h.id, h.score) for h in result.hits], result.total, result.facets]
+
+    edges = engine().parts(3)  # every id in one range: unbounded at both ends
+    assert len(edges) == 3 and edges[0][0] is None and edges[-1][1] is None
+    assert all(a[1] == b[0] and a[1] is not None for a, b in itertools.pairwise(edges))
+    settings.LENHUB_SEARCH_PARTS = 1
+    whole = found()
+    assert whole[1] == 20 and not helped
+    for n in (2, 3):
+        settings.LENHUB_SEARCH_PARTS = n
+        assert found() == whole
+        assert len(helped) == n - 1 and all(h.startswith("lenhub-search") for h in helped)
+        helped.clear()
+    with transaction.atomic():
+        assert found() == whole and not helped
+    _pool, free = services._helpers(2)
+    for _ in range(2):
+        assert free.acquire(blocking=False)  # both helpers busy
+    try:
+        assert found() == whole and not helped
+    finally:
+        free.release()
+        free.release()
 
 
 def test_reindex_rebuilds_the_index(world: World) -> None:
